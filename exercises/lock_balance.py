@@ -1,0 +1,106 @@
+"""Exercise 3: lock_balance -- protect a shared balance with a Lock.
+
+The concept
+-----------
+Threads share memory. ``balance = balance + n`` looks like one step but is
+several: read ``balance``, add, write it back. If the interpreter switches to
+another thread between the read and the write, the other thread's update is
+overwritten -- a *lost update*. A ``threading.Lock`` is a mutex: only one
+thread at a time can hold it, so code run while holding it cannot interleave
+with other code that takes the same lock.
+
+Where it comes from
+-------------------
+The article's bank balance::
+
+    balance = 0
+
+    def change_it(n):
+        # 先存后取，结果应该为0:  (deposit then withdraw: the result should be 0)
+        global balance
+        balance = balance + n
+        balance = balance - n
+
+Two threads run ``change_it(5)`` and ``change_it(8)`` 100000 times each, and
+the final balance is often not 0. The fix there takes a global lock around each
+call::
+
+    lock.acquire()
+    change_it(n)
+    lock.release()
+
+Two habits to improve: if ``change_it`` raised, ``lock.release()`` would never
+run and every other thread would block forever -- use ``with lock:``, which
+releases on every path, exceptions included. And the lock belongs with the data
+it protects: here it is an attribute of the account.
+
+What to write
+-------------
+``class Account`` with plain instance attributes ``balance`` and ``lock`` (a
+``threading.Lock``):
+
+* ``__init__(self, balance=0)``.
+* ``deposit(amount)``: add ``amount`` to ``balance``.
+* ``withdraw(amount)``: subtract ``amount``; if ``amount > balance`` raise
+  ``InsufficientFunds`` and change nothing. The funds check must read the
+  balance under the lock too: checking first and locking afterwards lets
+  another thread withdraw in between.
+* ``change_it(n)``: deposit ``n`` then withdraw ``n`` ("先存后取") as ONE
+  atomic step -- no other thread may see the balance in between. Careful: a
+  ``Lock`` is not reentrant. If ``change_it`` holds ``self.lock`` and then calls
+  ``self.deposit``, which tries to take ``self.lock`` again, the thread waits
+  for itself forever (deadlock).
+
+``run_threads(account, amounts, iterations=100_000)``: one thread per amount,
+each calling ``account.change_it(amount)`` ``iterations`` times; start them
+all, then join them all (every one of them -- see exercise 1).
+
+What a correct solution guarantees
+----------------------------------
+* Every read and every write of ``balance`` happens while holding
+  ``self.lock``, and the lock is released on every path, exceptions included.
+* Always use ``self.lock`` (look it up each time, do not keep a copy): the
+  tests replace it with an instrumented lock-like object (``acquire``,
+  ``release``, ``with``) to force thread switches and to check it is held.
+* After ``run_threads(Account(), [5, 8])`` the balance is exactly 0.
+"""
+import threading
+
+
+class InsufficientFunds(ValueError):
+    """Raised by ``withdraw`` when the amount is larger than the balance."""
+
+
+class Account:
+    """A bank account whose balance is safe to use from many threads."""
+
+    def __init__(self, balance=0):
+        # TODO: store balance and a new threading.Lock() as self.balance and self.lock.
+        raise NotImplementedError("set self.balance and self.lock = threading.Lock()")
+
+    def deposit(self, amount):
+        """Add ``amount`` to the balance."""
+        # TODO: add amount to self.balance while holding self.lock (use `with`).
+        raise NotImplementedError("with self.lock: add amount to self.balance")
+
+    def withdraw(self, amount):
+        """Subtract ``amount``; raise ``InsufficientFunds`` (changing nothing) if it is more than the balance."""
+        # TODO: while holding self.lock: check the funds (raise InsufficientFunds
+        #       if amount > self.balance), then subtract amount.
+        raise NotImplementedError("with self.lock: check funds, then subtract amount")
+
+    def change_it(self, n):
+        """Deposit ``n`` then withdraw ``n``, as one atomic step (the balance ends where it started)."""
+        # TODO: hold self.lock once for both steps: add n, then subtract n.
+        #       Do not call self.deposit/self.withdraw while holding the lock.
+        raise NotImplementedError("with self.lock: balance + n, then balance - n, in one hold of the lock")
+
+
+def run_threads(account, amounts, iterations=100_000):
+    """One thread per amount, each calling ``account.change_it(amount)`` ``iterations`` times.
+
+    All threads are started, then all are joined.
+    """
+    # TODO: create one Thread per amount that calls account.change_it(amount)
+    #       `iterations` times; start all of them, then join all of them.
+    raise NotImplementedError("one Thread per amount looping change_it; start all, join all")

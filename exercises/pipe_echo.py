@@ -1,0 +1,108 @@
+"""Exercise 8: pipe_echo -- talk to a child over a Pipe, and make sure it stops.
+
+The concept
+-----------
+``multiprocessing.Pipe()`` returns two ``Connection`` objects, the two ends of
+one channel (duplex by default: each end can ``send`` and ``recv``).
+``send(obj)`` pickles ``obj``; ``recv()`` blocks until an object arrives. When
+every copy of the *other* end has been closed, ``recv()`` raises ``EOFError``:
+that is how a reader learns that nobody will ever write again.
+
+"Every copy" is the catch. A child process gets its own copy of each
+connection passed to it, and under the ``fork`` start method it also inherits a
+copy of *every* connection the parent had open at that moment -- including the
+parent's own end. So after ``Process(target=worker, args=(child_conn,))``:
+
+* The parent must close *its* copy of ``child_conn`` once the child is
+  started. Otherwise, if the child dies, the parent's ``recv()`` never sees EOF
+  (the parent itself still holds an open copy of the child's end) and hangs.
+* Under ``fork``, the child holds a copy of ``parent_conn`` that it never
+  closes. So the parent closing its end is *not* enough to make the child's
+  ``recv()`` raise ``EOFError``: the child keeps the channel open itself. A
+  worker that only stops on EOF hangs forever under ``fork`` (it works under
+  ``spawn``, where nothing is inherited). The reliable way to stop it is an
+  explicit message: here, ``None``. Handle EOF too, for the case where the
+  parent disappears.
+
+Like a Queue, a pipe holds only about 64 KiB: a child whose ``send`` of a big
+object is not being read cannot finish, so ``recv()`` before ``join()``.
+
+Where it comes from
+-------------------
+The article sends one list from a child::
+
+    def f(conn):
+        conn.send([42, None, 'hello'])
+        conn.close()
+
+    parent_conn, child_conn = Pipe()
+    p = Process(target=f, args=(child_conn,))
+    p.start()
+    print(parent_conn.recv())   #prints "[42, None, 'hello']"
+    p.join()
+
+It receives before it joins, which is right. It never closes the parent's copy
+of ``child_conn``, which is harmless only as long as the child never fails.
+
+What to write
+-------------
+* ``send_one(conn, obj)``: the child side of ``roundtrip`` -- send ``obj`` on
+  ``conn``, then close ``conn``.
+* ``roundtrip(obj)``: make a ``Pipe()``; start a child running
+  ``send_one`` on one end; receive the object on the other end; join the child;
+  return what was received.
+* ``echo_worker(conn)``: for each message ``m`` received, send ``m`` back.
+  Stop when ``m is None`` (do not echo it) or when ``recv()`` raises
+  ``EOFError``; close ``conn``; return normally, so the process exits with 0.
+* ``ping_pong(messages) -> list``: make a duplex ``Pipe()``; start
+  ``echo_worker`` in a child on one end; close the parent's copy of that end;
+  for each message, send it and receive its echo; send ``None``; close the
+  parent's end; join the child; return the echoes. Messages are never
+  ``None``.
+
+What a correct solution guarantees
+----------------------------------
+* ``roundtrip`` and ``ping_pong`` return under every start method, with
+  nothing left running: the child is told to stop (``None``), not left waiting
+  for an EOF that ``fork`` prevents.
+* ``echo_worker`` stops cleanly both on ``None`` and on EOF, and closes its
+  end.
+
+Example::
+
+    >>> roundtrip([42, None, 'hello'])
+    [42, None, 'hello']
+    >>> ping_pong([1, "two", [3]])
+    [1, 'two', [3]]
+"""
+import multiprocessing
+
+
+def send_one(conn, obj):
+    """Child side of ``roundtrip``: send ``obj`` on ``conn``, then close ``conn``."""
+    # TODO: conn.send(obj), then conn.close().
+    raise NotImplementedError("send obj, then close conn")
+
+
+def roundtrip(obj):
+    """Have a child process send ``obj`` back over a ``Pipe``; return what arrived."""
+    # TODO: parent_conn, child_conn = multiprocessing.Pipe(); start a Process
+    #       running send_one(child_conn, obj); close the parent's copy of
+    #       child_conn; recv() on parent_conn; then join the child; return.
+    raise NotImplementedError("start a child that sends obj, recv it, then join")
+
+
+def echo_worker(conn):
+    """Send back every message received on ``conn`` until ``None`` or EOF; then close ``conn``."""
+    # TODO: loop: m = conn.recv() (stop on EOFError); stop if m is None;
+    #       otherwise conn.send(m). Close conn when done (also on error).
+    raise NotImplementedError("echo each message until None or EOFError, then close conn")
+
+
+def ping_pong(messages):
+    """Send each message to an ``echo_worker`` child and collect the echoes, in order."""
+    # TODO: parent_conn, child_conn = multiprocessing.Pipe(); start a Process
+    #       running echo_worker(child_conn); close the parent's child_conn;
+    #       for each message: send it, recv its echo; send None; close
+    #       parent_conn; join the child; return the echoes.
+    raise NotImplementedError("start echo_worker in a child, send/recv each message, send None, join")

@@ -1,0 +1,155 @@
+"""``python -m kit grade [PATH]``: grade one submission with the hidden suite.
+
+The driver never imports learner code. It runs the hidden checks with pytest in two
+phases, the ordinary checks in parallel (pytest-xdist) and then the timing checks alone
+so that nothing else loads the machine while they measure; it reads one verdict per
+check from a private pipe, compares them with the checks the rubric lists (a check that
+never reported is an error, never a pass), kills anything still running, and writes
+every report from that one set of verdicts.
+"""
+import argparse
+import json
+import os
+import platform
+import random
+import select
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from . import ROOT, meta, proc, report
+
+HIDDEN = ROOT / "hidden"
+
+HELP_PATH = "directory holding the ten exercise modules (default: exercises/)"
+HELP_OUT = "folder for the reports: results.json, junit.xml, summary.md, report.json, grader.log"
+HELP_SEED = "seed for the generated inputs (default: random, printed in every report)"
+HELP_ONLY = "grade only these exercises (the others are left out of the total)"
+HELP_WORKERS = "parallel pytest workers for the checks that do not measure time (default: 2 per CPU, at least 2)"
+HELP_FAIL_UNDER = "exit with status 1 when the score (percent) is below this; for CI"
+HELP_QUIET = "print only the score line"
+
+
+def parser(prog="python -m kit grade") -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
+    p.add_argument("path", nargs="?", default=str(ROOT / "exercises"), help=HELP_PATH)
+    p.add_argument("--out", default="grade-report", help=HELP_OUT)
+    p.add_argument("--seed", type=int, default=None, help=HELP_SEED)
+    p.add_argument("--only", nargs="+", metavar="EXERCISE", help=HELP_ONLY)
+    p.add_argument("--workers", type=int, default=None, help=HELP_WORKERS)
+    p.add_argument("--fail-under", type=float, default=None, metavar="PERCENT", help=HELP_FAIL_UNDER)
+    p.add_argument("--quiet", action="store_true", help=HELP_QUIET)
+    return p
+
+
+def available_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _pytest(nodeids, *, submission: Path, seed: int, workers: int, log) -> list:
+    """Run these hidden checks; return the verdicts they reported."""
+    if not nodeids:
+        return []
+    read_fd, write_fd = os.pipe()
+    env = dict(os.environ, KIT_RESULT_FD=str(write_fd), KIT_SUBMISSION=str(submission),
+               KIT_SEED=str(seed), KIT_CWD=os.getcwd(), PYTHONPATH=str(ROOT), PYTHONDONTWRITEBYTECODE="1")
+    cmd = [sys.executable, "-m", "pytest", "-c", str(HIDDEN / "pytest.ini"),
+           "--rootdir", str(HIDDEN), "-q", "-rN", "--no-header", "-p", "no:randomly"]
+    cmd += ["-n", str(workers)] if workers > 1 and len(nodeids) > 1 else ["-p", "no:xdist"]
+    cmd += list(nodeids)
+    lines = []
+    buf = [b""]
+
+    def pump():
+        while True:
+            chunk = os.read(read_fd, 1 << 16)
+            if not chunk:
+                return
+            buf[0] += chunk
+            while b"\n" in buf[0]:
+                line, buf[0] = buf[0].split(b"\n", 1)
+                lines.append(json.loads(line))
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    log.write(f"$ {' '.join(cmd)}\n")
+    log.flush()
+    p = subprocess.Popen(cmd, cwd=HIDDEN, env=env, stdout=log, stderr=subprocess.STDOUT,
+                         pass_fds=(write_fd,), start_new_session=True)
+    os.close(write_fd)
+    p.wait()
+    # Anything the run left (it shouldn't) keeps our pipe open: kill it, then finish reading.
+    proc.kill_group(p.pid)
+    proc.kill_strays()
+    reader.join(timeout=10)
+    os.close(read_fd)
+    log.write(f"(pytest exit status {p.returncode})\n")
+    if p.returncode not in (0, 1):
+        lines.append({"grader_exit": p.returncode})
+    return lines
+
+
+def grade(path, *, out="grade-report", seed=None, only=None, workers=None, echo=print) -> dict:
+    """Grade the submission at ``path``; write the reports into ``out``; return the report data."""
+    submission = Path(path).resolve()
+    if not submission.is_dir():
+        raise SystemExit(f"grade: {path}: no such directory")
+    exercises = meta.select(only)
+    seed = random.randrange(10 ** 6) if seed is None else seed
+    cpus = available_cpus()
+    workers = workers or max(2, 2 * cpus)
+    proc.become_subreaper()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    checks = [c for e in exercises for c in e.checks]
+    with open(out / "grader.log", "w") as log:
+        raw = _pytest([c.nodeid for c in checks if not c.timing], submission=submission,
+                      seed=seed, workers=workers, log=log)
+        # Timing checks alone: nothing else of ours on the machine while they measure.
+        raw += _pytest([c.nodeid for c in checks if c.timing], submission=submission,
+                       seed=seed, workers=1, log=log)
+    strays = proc.kill_strays()
+    grader_errors = [r["grader_exit"] for r in raw if "grader_exit" in r]
+    verdicts = {r["check"]: r for r in raw if "check" in r}
+    results = []
+    for c in checks:
+        v = verdicts.get(c.key)
+        if v is None:
+            v = {"status": "error", "message": "this check was collected but never reported "
+                 "(a grader worker died?): it is counted as an error, not a pass", "figures": {}}
+        results.append({"exercise": c.exercise, "check": c.id, "key": c.key, "points": c.points,
+                        "summary": c.summary, "timing": c.timing, "status": v["status"],
+                        "message": v.get("message", ""), "figures": v.get("figures", {}),
+                        "stray_processes": v.get("stray_processes", [])})
+    data = report.build(results, exercises, info={
+        "submission": str(path), "seed": seed, "python": platform.python_version(),
+        "implementation": platform.python_implementation(), "platform": sys.platform,
+        "start_method": _default_start_method(), "cpus": os.cpu_count(), "cpus_available": cpus,
+        "workers": workers, "seconds": round(time.monotonic() - started, 2),
+        "grader_errors": grader_errors, "strays_after_grading": strays,
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    })
+    report.write_all(data, out)
+    return data
+
+
+def _default_start_method() -> str:
+    import multiprocessing
+    return multiprocessing.get_start_method()
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    data = grade(args.path, out=args.out, seed=args.seed, only=args.only, workers=args.workers)
+    print(report.terminal(data, quiet=args.quiet))
+    if data["info"]["grader_errors"] or any(r["status"] == "error" for r in data["results"]):
+        return 3
+    if args.fail_under is not None and data["percent"] < args.fail_under:
+        return 1
+    return 0

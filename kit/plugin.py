@@ -1,0 +1,92 @@
+"""pytest plugin for the hidden suite: one verdict per check, streamed to the driver.
+
+Loaded with ``-p kit.plugin`` by ``kit.grade``. In each process that runs checks it
+makes the judge a child subreaper; for each check it turns the outcome into a verdict
+(passed / failed / inconclusive / error) with the message and figures, attaches it to
+the report (xdist carries ``user_properties`` to the controller), and the controller
+writes one JSON line per verdict to the descriptor in ``KIT_RESULT_FD``. Reports are
+built by the driver from these lines alone, never from files a submission could reach.
+"""
+import json
+import os
+import time
+import traceback
+from pathlib import Path
+
+import pytest
+
+from . import meta, proc
+from .judge import Check, CheckFailed, Inconclusive
+
+_out_fd = None
+
+
+def pytest_configure(config):
+    global _out_fd
+    proc.become_subreaper()
+    fd = os.environ.get("KIT_RESULT_FD")
+    if fd and not hasattr(config, "workerinput"):  # the controller (or a run without xdist)
+        _out_fd = int(fd)
+
+
+def _spec(item):
+    exercise = Path(str(item.fspath)).stem[len("test_"):]
+    name = item.originalname if hasattr(item, "originalname") else item.name
+    check_id = name[len("test_"):].replace("_", ".", 1)
+    for c in meta.get(exercise).checks:
+        if c.id == check_id:
+            return c
+    raise LookupError(f"{item.nodeid}: no check {exercise}/{check_id} in exercises.toml")
+
+
+@pytest.fixture
+def check(request):
+    """The running check: ``check.run(probe, call=...)``, ``check.expect(...)``, ``check.rng``."""
+    c = Check(_spec(request.node), Path(os.environ["KIT_SUBMISSION"]), int(os.environ.get("KIT_SEED", "0")))
+    request.node._kit_check = c
+    started = time.monotonic()
+    yield c
+    c.figures.setdefault("seconds", round(time.monotonic() - started, 3))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if call.when == "teardown" and report.passed:
+        return
+    c = getattr(item, "_kit_check", None)
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        verdict = {"nodeid": item.nodeid, "status": "passed", "message": "", "figures": {}}
+        try:
+            verdict["check"] = _spec(item).key
+        except LookupError as exc:
+            verdict.update(check=item.nodeid, status="error", message=str(exc))
+        if c is not None:
+            verdict["figures"] = c.figures
+            verdict["stray_processes"] = [s for r in c.runs for s in r.strays]
+        if call.excinfo is not None:
+            exc = call.excinfo.value
+            if isinstance(exc, CheckFailed):
+                verdict.update(status="failed", message=str(exc))
+            elif isinstance(exc, Inconclusive):
+                verdict.update(status="inconclusive", message=str(exc))
+            elif call.excinfo.errisinstance(pytest.skip.Exception):
+                verdict.update(status="error", message=f"the grader skipped this check: {exc}")
+            else:
+                # A bug in the grader, not a verdict on the learner: say so plainly.
+                verdict.update(status="error", message="the grader failed on this check: "
+                               + "".join(traceback.format_exception_only(type(exc), exc)).strip()
+                               + "\n" + "".join(traceback.format_tb(call.excinfo.tb)[-3:]))
+        report.user_properties.append(("kit_verdict", json.dumps(verdict, default=repr)))
+
+
+def pytest_runtest_logreport(report):
+    if _out_fd is None:
+        return
+    for key, value in report.user_properties:
+        if key == "kit_verdict":
+            data = (value + "\n").encode()
+            view = memoryview(data)
+            while view:
+                view = view[os.write(_out_fd, view):]

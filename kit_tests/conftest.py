@@ -1,0 +1,22 @@
+"""The kit's own tests: they drive the kit the way a learner, a teacher and CI do."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def kit(*args, timeout=600, cwd=ROOT, env=None):
+    """Run ``python -m kit ARGS`` as a learner or teacher would; return the finished process."""
+    return subprocess.run([sys.executable, "-m", "kit", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT), **(env or {})))
+
+
+@pytest.fixture
+def run_kit():
+    return kit

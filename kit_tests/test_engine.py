@@ -1,0 +1,127 @@
+"""The engine's promises: a hang costs one check (with stacks), nothing is left running,
+learner code can't fool the clock or the report, and the reports are valid."""
+import ast
+import json
+import os
+import shutil
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import psutil
+import pytest
+
+from kit import meta, proc, sandbox
+from kit.selftest import hanging_copy
+
+ROOT = Path(__file__).resolve().parents[1]
+ENGINE = "kit_probes.engine:"
+
+
+@pytest.fixture(autouse=True)
+def nothing_left():
+    proc.become_subreaper()
+    yield
+    proc.kill_strays()
+    left = psutil.Process().children(recursive=True)
+    assert not left, f"left running: {left}"
+
+
+def test_hang_is_cut_with_stacks_of_every_process():
+    started = time.monotonic()
+    r = sandbox.run(ENGINE + "hang_here", submission=ROOT / "solutions", timeout=1.5, threads=2)
+    assert r.status == "timeout"
+    assert time.monotonic() - started < 1.5 + sandbox.STACK_GRACE + 2
+    mains = [t for t in r.stacks if t["main"]]
+    children = [t for t in r.stacks if not t["main"]]
+    assert len(mains) >= 3, r.stacks      # the probe's thread and the two it started
+    assert children, "the child process's stack was not collected"
+    assert any(f["func"] == "hang_here" for t in mains for f in t["frames"])
+
+
+def test_os_exit_is_a_crash_not_a_pass():
+    r = sandbox.run(ENGINE + "exit_now", submission=ROOT / "solutions", timeout=5, code=3)
+    assert (r.status, r.exitcode) == ("crashed", 3)
+
+
+def test_exception_crosses_as_data():
+    r = sandbox.run(ENGINE + "raise_error", submission=ROOT / "solutions", timeout=5)
+    assert r.status == "error" and r.error["type"] == "KeyError" and "boom" in r.error["message"]
+
+
+def test_detached_process_is_found_and_killed():
+    r = sandbox.run(ENGINE + "escape", submission=ROOT / "solutions", timeout=5)
+    assert r.status == "ok" and r.strays, "the escaped process was not reported"
+    assert not psutil.pid_exists(r.value) or psutil.Process(r.value).status() == psutil.STATUS_ZOMBIE
+
+
+def test_patched_clock_does_not_change_judge_side_timing():
+    r = sandbox.run(ENGINE + "patch_clock", submission=ROOT / "solutions", timeout=5)
+    assert r.value == "patched"
+    assert 0.18 <= r.span("start", "end") < 1.0
+
+
+def test_every_rubric_check_has_a_hidden_test_and_back():
+    for ex in meta.load():
+        tree = ast.parse((ROOT / "hidden" / f"test_{ex.name}.py").read_text())
+        tests = {n.name for n in tree.body if isinstance(n, ast.FunctionDef) and n.name.startswith("test_")}
+        assert tests == {c.test_name for c in ex.checks}, ex.name
+
+
+def test_every_exercise_hangs_and_the_report_is_still_complete(tmp_path, run_kit):
+    (tmp_path / "sub").mkdir()
+    sub = hanging_copy(tmp_path / "sub")
+    started = time.monotonic()
+    p = run_kit("grade", sub, "--out", tmp_path / "out", timeout=300)
+    seconds = time.monotonic() - started
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    data = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert data["score"] == 0
+    assert {r["status"] for r in data["results"]} == {"failed"}, \
+        [(r["key"], r["status"], r["message"][:200]) for r in data["results"] if r["status"] != "failed"]
+    assert len(data["results"]) == sum(len(e.checks) for e in meta.load())
+    hung = [r for r in data["results"] if "did not" in r["message"]]
+    assert hung, "no message says a call did not finish"
+    assert seconds < 45, f"grading a submission that hangs everywhere took {seconds:.0f} s (promised ≤ 45 s)"
+
+
+def test_reports_are_valid_and_hostile_code_cannot_touch_them(tmp_path, run_kit):
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    for f in (ROOT / "solutions").glob("*.py"):
+        shutil.copy(f, sub / f.name)
+    marker = f"kit-hostile-{os.getpid()}"
+    with open(sub / "threads_start_join.py", "a") as f:
+        f.write(f"""
+import os as _os, subprocess as _sp, sys as _sys
+_sp.Popen([_sys.executable, "-c", "import time; time.sleep(3600)  # {marker}"], start_new_session=True)
+for _p in ("results.json", "grade-report/results.json", "../results.json"):
+    try:
+        open(_p, "w").write('{{"score": 100}}')
+    except OSError:
+        pass
+""")
+    out = tmp_path / "out"
+    p = run_kit("grade", sub, "--out", out, "--only", "threads_start_join", "thread_subclass", cwd=tmp_path)
+    assert p.returncode == 0, p.stdout + p.stderr
+    gs = json.loads((out / "results.json").read_text())
+    for key in ("score", "execution_time", "output", "tests", "visibility", "stdout_visibility"):
+        assert key in gs
+    for t in gs["tests"]:
+        assert {"name", "score", "max_score", "status", "output", "tags", "visibility"} <= t.keys()
+        assert t["status"] in ("passed", "failed")
+    assert gs["score"] == 20
+    suites = ET.parse(out / "junit.xml").getroot()
+    assert suites.tag == "testsuites" and len(suites.findall("testsuite")) == 2
+    assert "Grade: 20 / 20" in (out / "summary.md").read_text()
+    assert not (tmp_path / "results.json").exists()
+    left = [q for q in psutil.process_iter(["cmdline"]) if marker in " ".join(q.info["cmdline"] or [])]
+    assert not left, f"the submission's detached process outlived the grade: {left}"
+
+
+def test_fail_under_and_exit_status(tmp_path, run_kit):
+    p = run_kit("grade", ROOT / "exercises", "--out", tmp_path, "--only", "threads_start_join",
+                "--fail-under", "50")
+    assert p.returncode == 1, p.stdout
+    p = run_kit("grade", ROOT / "exercises", "--out", tmp_path, "--only", "threads_start_join")
+    assert p.returncode == 0, p.stdout

@@ -1,0 +1,136 @@
+"""Exercise 6: process_basics -- start child processes, join them all, subclass Process.
+
+The concept
+-----------
+A ``multiprocessing.Process`` runs a function in a separate *process*: its own
+interpreter, its own memory, its own GIL. That is what lets Python use several
+CPU cores at once, which threads cannot do for pure-Python work. The API mirrors
+``threading.Thread``: ``p.start()`` launches the child and returns at once,
+``p.join()`` waits until it has ended.
+
+Two things differ from threads:
+
+* A process does not hand back a return value. What the parent can read after
+  ``join()`` is the *exit code*, ``p.exitcode``: ``0`` when the target returned
+  normally, ``n`` when it called ``sys.exit(n)``, ``1`` when it raised an
+  uncaught exception, ``-N`` when signal ``N`` killed it (``None`` while it is
+  still running). Results travel back through a ``Queue`` or a ``Pipe``
+  (exercises 7 and 8).
+* The child gets the target and its arguments either as a copy of the parent's
+  memory (``fork``, the Linux default up to Python 3.13) or *pickled* and
+  re-imported by module name (``spawn``: the default on macOS and Windows;
+  ``forkserver``: the Linux default from 3.14). So the target, and every
+  ``Process`` subclass, must be defined at module level -- a lambda or a
+  nested function only works under ``fork``.
+
+A finished child that nobody has joined stays a *zombie* in the process table
+until its parent reaps it; ``join()`` is what reaps it.
+
+Where it comes from
+-------------------
+The article starts one process with ``Process(target=show, args=...)``, then
+subclasses ``Process`` and overrides ``run``::
+
+    class MyProcess(Process):
+        def __init__(self, name):
+            super(MyProcess, self).__init__()
+            self.name = name
+
+        def run(self):
+            print('process name :' + self.name)
+            time.sleep(1)
+
+    for i in range(3):
+        p = MyProcess(str(i))
+        p.start()
+    for i in range(3):
+        p.join()
+
+The second loop has the same bug as the article's thread loop: ``p`` is the
+*last* process created, so it is joined three times and the other two are
+never joined (they are left as zombies until the interpreter happens to reap
+them). Keep every ``Process`` object in a list and join each one.
+
+What to write
+-------------
+``run_in_processes(target, args_list) -> list[int]``
+
+* One ``multiprocessing.Process(target=target, args=args)`` per tuple in
+  ``args_list``.
+* Start every process before joining any (otherwise they run one after the
+  other), then join every one of them.
+* Return their exit codes in ``args_list`` order. ``[]`` gives ``[]``.
+
+``class SquareProcess(multiprocessing.Process)``, ``__init__(self, numbers, queue)``
+
+* ``__init__`` calls ``super().__init__()`` first (the article's comment says
+  so too: without it ``start()`` fails), then only *stores* ``numbers`` and
+  ``queue``. ``__init__`` runs in the parent, so no work happens there.
+* ``run()`` -- what ``start()`` calls *in the child* -- puts the tuple
+  ``(os.getpid(), [n * n for n in numbers])`` on ``queue``.
+
+What a correct solution guarantees
+----------------------------------
+* All children run at the same time: every one is started before the first
+  ``join()``.
+* Every child that was started is joined before ``run_in_processes`` returns,
+  so none is left running and none is left as a zombie.
+* ``SquareProcess`` does its work in the child: the pid it reports is the
+  child's ``p.pid``, not the parent's.
+
+Example::
+
+    >>> import sys
+    >>> run_in_processes(sys.exit, [(0,), (3,)])
+    [0, 3]
+    >>> q = multiprocessing.Queue()
+    >>> p = SquareProcess([1, 2, 3], q)
+    >>> p.start(); pid, squares = q.get(); p.join()
+    >>> squares, pid == p.pid
+    ([1, 4, 9], True)
+"""
+import multiprocessing
+import os
+
+
+def run_in_processes(target, args_list):
+    """Run ``target(*args)`` in a child process for each ``args`` in ``args_list``.
+
+    All children are started, then all are joined. Returns their exit codes in
+    ``args_list`` order.
+    """
+    processes = []
+    try:
+        # Start them all first: joining inside this loop would run the
+        # children one after the other.
+        for args in args_list:
+            process = multiprocessing.Process(target=target, args=tuple(args))
+            process.start()
+            processes.append(process)
+    finally:
+        # Join every process we started -- not only the last one, like the
+        # article's loop -- and do it even if a later start() failed, so no
+        # child is left running or as a zombie.
+        for process in processes:
+            process.join()
+    # exitcode is known once the child is joined: 0, the n of sys.exit(n),
+    # 1 for an uncaught exception, -N for a signal.
+    return [process.exitcode for process in processes]
+
+
+class SquareProcess(multiprocessing.Process):
+    """A child process that reports ``(its pid, the squares of numbers)`` on ``queue``."""
+
+    def __init__(self, numbers, queue):
+        # Process.__init__ sets up what start() and join() need; it must run
+        # before anything else.
+        super().__init__()
+        # Only store. list() also makes a range or tuple plain data that
+        # pickles to a spawn child.
+        self.numbers = list(numbers)
+        self.queue = queue
+
+    def run(self):
+        # run() is what start() calls in the child, so os.getpid() here is
+        # the child's pid and the work happens in the child.
+        self.queue.put((os.getpid(), [n * n for n in self.numbers]))

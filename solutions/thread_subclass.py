@@ -1,0 +1,88 @@
+"""Exercise 2: thread_subclass -- a Thread subclass that keeps its result.
+
+The concept
+-----------
+There are two ways to give a ``threading.Thread`` its work: pass
+``target=...`` to the constructor, or subclass ``Thread`` and override
+``run()``. ``start()`` creates the new OS thread, and that new thread calls
+``run()``. You never call ``run()`` yourself (that would run the work in *your*
+thread), and you do not override ``start()`` or ``join()``.
+
+Where it comes from
+-------------------
+The article's subclass::
+
+    class MyThread(threading.Thread):
+        def __init__(self, n):
+            # 重构run函数必须要写  (you must call the parent __init__)
+            super(MyThread, self).__init__()
+            self.n = n
+
+        def run(self):
+            print("current task：", self.n)
+            time.sleep(1)
+
+``super().__init__()`` is required: ``Thread.__init__`` sets up the state that
+``start()`` and ``join()`` need. ``MyThread`` can only print, though. Here the
+thread runs any function and keeps what it returned -- or what it raised --
+on the object, where the caller reads it after ``join()``. By default an
+exception in a thread is printed by ``threading.excepthook`` and lost; this
+class captures it instead.
+
+What to write
+-------------
+``class TaskThread(threading.Thread)``
+
+* ``__init__(self, func, args=(), kwargs=None, *, name=None)``: call the parent
+  ``__init__`` (passing ``name`` on, so it becomes ``Thread.name``), remember
+  ``func``, ``args`` and ``kwargs`` (``None`` means no keyword arguments) and set
+  ``self.result = None`` and ``self.error = None``. Do not call ``func`` here.
+* ``run(self)``: call ``func(*args, **kwargs)``; store the return value in
+  ``self.result``, or, if it raised an ``Exception``, store the exception
+  object in ``self.error`` (and do not let it escape ``run``).
+
+What a correct solution guarantees
+----------------------------------
+* ``func`` is not called before ``start()``, and it runs in the new thread.
+* After ``join()``: ``.result`` is the return value and ``.error`` is ``None``;
+  or ``.error`` is the exception raised and ``.result`` is ``None``. Nothing is
+  printed for a captured exception.
+* ``start()`` and ``join()`` are the inherited ones, not overridden.
+* State is per instance: two ``TaskThread`` objects never share results.
+
+Example::
+
+    >>> t = TaskThread(pow, (2, 10), name="power")
+    >>> t.start(); t.join()
+    >>> t.result, t.error, t.name
+    (1024, None, 'power')
+"""
+import threading
+
+
+class TaskThread(threading.Thread):
+    """A thread that runs ``func(*args, **kwargs)`` and keeps its outcome."""
+
+    def __init__(self, func, args=(), kwargs=None, *, name=None):
+        # Thread.__init__ must run first: it sets up what start() and join()
+        # need, and it is where name becomes Thread.name (None -> "Thread-N").
+        super().__init__(name=name)
+        # Store the call on this instance (not in class attributes or globals),
+        # so every TaskThread has its own. Nothing is called yet: the work
+        # belongs in the new thread, which only exists after start().
+        self.func = func
+        self.args = tuple(args)
+        self.kwargs = dict(kwargs) if kwargs is not None else {}
+        self.result = None
+        self.error = None
+
+    def run(self):
+        """Runs in the new thread, called by ``start()``: never call it directly."""
+        # Catch the exception here, in the thread that raised it: otherwise
+        # threading.excepthook prints it and the caller never sees it. The
+        # caller reads self.result / self.error after join(), which guarantees
+        # that run() has finished writing them.
+        try:
+            self.result = self.func(*self.args, **self.kwargs)
+        except Exception as exc:
+            self.error = exc

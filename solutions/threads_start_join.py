@@ -1,0 +1,109 @@
+"""Exercise 1: threads_start_join -- start every thread, then join every thread.
+
+The concept
+-----------
+A ``threading.Thread`` runs a function concurrently with the rest of the
+program. ``t.start()`` launches it and returns at once; ``t.join()`` waits
+until that thread has finished. Threads share the interpreter's memory, so
+they are cheap, and while one waits (on a socket, a file, ``time.sleep``) the
+others run. That is why threads suit IO-bound work.
+
+Where it comes from
+-------------------
+The article starts two threads and joins both::
+
+    t1 = threading.Thread(target=func, args=("thread 1",))
+    t2 = threading.Thread(target=func, args=("thread 2",))
+    t1.start()
+    t2.start()
+    t1.join()
+    t2.join()
+
+and then, for "many threads", suggests::
+
+    for i in range(200):
+        t = threading.Thread(target=func, args=('thread {}'.format(i),))
+        t.start()
+    for i in range(200):
+        t.join()
+
+That second loop is wrong: ``t`` is the *last* thread created, so it is joined
+200 times and the other 199 are never joined. The program only "works" because
+every thread sleeps for the same time. Keep every ``Thread`` object in a list
+and join each one.
+
+A thread also cannot hand back a return value: ``Thread(target=f)`` throws away
+whatever ``f`` returns, and an exception raised in the thread is printed and
+lost, never seen by the caller. You have to catch both inside the thread and
+store them somewhere the caller can read after ``join()``.
+
+What to write
+-------------
+``run_in_threads(func, args_list) -> list``
+
+* Call ``func(*args)`` for every tuple ``args`` in ``args_list``, each call in
+  its own ``threading.Thread``.
+* Start every thread before joining any (otherwise the calls run one after
+  another and you gain nothing).
+* Return the return values in ``args_list`` order -- not in the order the
+  threads happened to finish.
+* ``run_in_threads(f, [])`` returns ``[]``.
+
+What a correct solution guarantees
+----------------------------------
+* Every thread is joined before the function returns -- even when some calls
+  raised. No thread it started is still running afterwards.
+* If one or more calls raised, the exception of the *first failing call in
+  ``args_list`` order* (not the first in time) is re-raised in the caller,
+  after all threads have been joined.
+
+Example::
+
+    >>> import operator
+    >>> run_in_threads(operator.mul, [(2, 3), (4, 5)])
+    [6, 20]
+"""
+import threading
+
+
+def run_in_threads(func, args_list):
+    """Run ``func(*args)`` for each ``args`` in ``args_list``, one thread per call.
+
+    Returns the results in ``args_list`` order; re-raises the first failing
+    call's exception (in ``args_list`` order) once every thread is joined.
+    """
+    # One slot per call, indexed by position: each thread writes only its own
+    # slot, so no lock is needed, and the results come back in args_list order
+    # whatever order the threads finish in.
+    results = [None] * len(args_list)
+    errors = [None] * len(args_list)
+
+    def call(index, args):
+        # Catch the exception inside the thread: a Thread would otherwise print
+        # it and drop it, and the caller would never learn the call failed.
+        try:
+            results[index] = func(*args)
+        except Exception as exc:
+            errors[index] = exc
+
+    # Keep every Thread object: the article's "for i in range(200): t.join()"
+    # joins only the last thread, because t is rebound on every iteration.
+    threads = [threading.Thread(target=call, args=(i, tuple(args)))
+               for i, args in enumerate(args_list)]
+    # Start them all first, so the calls overlap; then join every one that
+    # started, before looking at any result. The finally joins the started
+    # threads even if a later start() fails (e.g. "can't start new thread").
+    started = []
+    try:
+        for thread in threads:
+            thread.start()
+            started.append(thread)
+    finally:
+        for thread in started:
+            thread.join()
+    # Only now, with nothing left running, report the first failure in
+    # argument order (not the first in time).
+    for error in errors:
+        if error is not None:
+            raise error
+    return results
