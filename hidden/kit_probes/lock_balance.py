@@ -169,9 +169,12 @@ def released_on_error(start, amount, seed):
     lock = raw(acct, "lock")
     state = lock.state()
     # Can another thread take it now? (A tracked lock never blocks the probe for long.)
-    other = call(lock.acquire, True, 0.3, timeout=2)
-    if other["returned"]:
-        lock.release()
+    def try_it():
+        if lock.acquire(True, 0.3):
+            lock.release()
+            return True
+        return False
+    other = call(try_it, timeout=2)
     return {"out": jsonable(r), "after": raw(acct, "balance"), "lock": state,
             "is_insufficient": isinstance(exc, getattr(m, "InsufficientFunds", ())) if exc else False,
             "other_got_it": bool(other["returned"])}

@@ -1,0 +1,226 @@
+"""Hidden checks for lock_balance (contract section 3).
+
+The probes replace ``account.lock`` with a tracked lock and watch ``balance`` (lockset and
+epochs, see ``kit/instrument.py``): the verdicts do not depend on thread switches happening
+by luck, so they are the same on every Python.
+"""
+
+WITH_HINT = "Use `with self.lock:` around the whole read-check-write."
+
+
+def _setup(check, obs):
+    if "setup" in obs:
+        check.returned(obs["setup_call"], obs["setup"])
+        check.fail(f"Called {obs['setup_call']}. It did not give an Account.")
+
+
+def _sites(check, recs, limit=3):
+    out = []
+    for r in recs:
+        w = check.where([r["site"]]) if r.get("site") else ""
+        if w and w not in out:
+            out.append(w)
+        if len(out) == limit:
+            break
+    return ", ".join(out) or "(no line of yours was found)"
+
+
+def _workers(check, obs, call):
+    """Every worker call finished and none raised; deadlocks found by the probe read first."""
+    dl = obs.get("tracker", {}).get("deadlocks") or []
+    if dl:
+        d = dl[0]
+        where = "".join(f" ({check.where([t['site']])})" for t in d["threads"][:1] if t.get("site"))
+        check.fail(f"Called {call}. Deadlock: {d['text']}{where}. A threading.Lock is not reentrant: do not "
+                   "call a method that takes self.lock while already holding it.")
+    if obs["hung"]:
+        h = obs["hung"][0]
+        check.fail(f"Called {call}. Thread {h['thread']} did not finish within 3 s; it was blocked at "
+                   f"{check.where(h['stack']) or 'an unknown place'}. Is self.lock left held somewhere?")
+    for worker in obs["results"]:
+        for o in worker:
+            if o["raised"]:
+                check.fail(check.raised(call, o["raised"]))
+
+
+def test_correct_deposit_withdraw(check):
+    rng = check.rng
+    start = rng.randint(50, 150)
+    deposits = [rng.randint(1, 60) for _ in range(3)]
+    total = start + sum(deposits)
+    withdrawals = [rng.randint(1, total // 4) for _ in range(2)]
+    withdrawals.append(total - sum(withdrawals))  # exactly everything that is left: allowed
+    b = rng.randint(0, 40)
+    short = [(b, b + rng.randint(1, 30)), (0, rng.randint(1, 9))]
+    obs = check.run("deposit_withdraw", start=start, deposits=deposits, withdrawals=withdrawals, short=short,
+                    call=f"Account({start}) with deposits and withdrawals")
+    _setup(check, obs)
+    check.expect(obs["is_value_error"], "InsufficientFunds must be a class derived from ValueError.")
+    check.expect(obs["default_balance"] == 0,
+                 f"Called Account(). Its balance was {obs['default_balance']!r}, expected 0.")
+    done = []
+    expected = start
+    for step, (kind, amount) in zip(obs["steps"], [("deposit", a) for a in deposits]
+                                    + [("withdraw", a) for a in withdrawals]):
+        call = f"Account({start}), then " + ", ".join(done + [step["call"]])
+        check.returned(call, step["out"])
+        expected += amount if kind == "deposit" else -amount
+        check.expect(step["balance"] == expected,
+                     f"Called {call}. The balance was {step['balance']!r}, expected {expected}.")
+        done.append(step["call"])
+    for s in obs["short"]:
+        call = f"Account({s['balance']}).withdraw({s['amount']})"
+        out = s["out"]
+        if out["hung"] or not out["raised"]:
+            check.returned(call, out)
+            check.fail(f"Called {call}. Returned {out['returned']!r}, expected InsufficientFunds to be raised "
+                       "(the amount is more than the balance).")
+        check.expect(s["is_insufficient"],
+                     f"Called {call}. Raised {out['raised']['type']}: {out['raised']['message']}, expected InsufficientFunds.")
+        check.expect(s["after"] == s["balance"],
+                     f"Called {call}. It raised InsufficientFunds but the balance became {s['after']!r}, expected "
+                     f"{s['balance']} (nothing changed): check the funds before subtracting.")
+
+
+def test_correct_run_threads(check):
+    rng = check.rng
+    start = rng.randint(0, 100)
+    n = rng.randint(3, 20)
+    amounts = rng.sample(range(1, 20), rng.randint(2, 4))
+    iterations = rng.randint(20, 60)
+    obs = check.run("change_it_and_run_threads", start=start, n=n, amounts=amounts, iterations=iterations,
+                    call=f"run_threads(account, {amounts}, {iterations})")
+    _setup(check, obs)
+    call = f"Account({start}).change_it({n})"
+    check.returned(call, obs["change_it"])
+    check.expect(obs["after_change_it"] == start,
+                 f"Called {call}. The balance became {obs['after_change_it']!r}, expected {start}: "
+                 "deposit n, then withdraw n.")
+    call = (f"run_threads(account, {amounts}, {iterations}) with an account whose change_it counts "
+            "its calls per thread")
+    check.returned(call, obs["run"], hang_hint="Start every thread first, then join them all.")
+    per = obs["per_thread"]
+    check.expect(not obs["in_caller"],
+                 f"Called {call}. change_it was called in the calling thread: each amount gets a thread of its own.")
+    check.expect(len(per) == len(amounts),
+                 f"Called {call}. change_it was called from {len(per)} thread(s), expected {len(amounts)} "
+                 "(one per amount).")
+    got = sorted((p[0], p[-1]) if len(p) == 2 else (p[:-1], p[-1]) for p in per)
+    want = sorted((a, iterations) for a in amounts)
+    check.expect(got == want,
+                 f"Called {call}. Each thread should call change_it(its amount) {iterations} times; "
+                 f"observed (amount, calls) per thread: {got}, expected {want}.")
+    check.expect(obs["together"],
+                 f"Called {call}. The threads did not all run at once (the first call of each waited 1 s for "
+                 "the others in vain). Start every thread before joining any.")
+    check.expect(not obs["alive"],
+                 f"Called {call}. When it returned, {len(obs['alive'])} of its threads were still running: "
+                 "join every thread, not only the last one.")
+    call = f"run_threads(Account({start}), {amounts}, 200)"
+    check.returned(call, obs["real"])
+    check.expect(obs["real_after"] == start,
+                 f"Called {call}. The balance became {obs['real_after']!r}, expected {start}.")
+
+
+def test_safe_lock_held(check):
+    rng = check.rng
+    start = rng.randint(5000, 9000)
+    plan = []
+    for _ in range(2):
+        calls = []
+        for _ in range(rng.randint(6, 10)):
+            kind = rng.choice(["deposit", "withdraw", "change_it"])
+            calls.append((kind, rng.randint(1, 99)))
+        calls += [("deposit", rng.randint(1, 99)), ("withdraw", rng.randint(1, 99)), ("change_it", rng.randint(1, 99))]
+        plan.append(calls)
+    obs = check.run("lock_held", start=start, plan=plan, call=f"Account({start}) from 2 threads")
+    _setup(check, obs)
+    call = f"deposit, withdraw and change_it on Account({start}) from 2 threads"
+    _workers(check, obs, call)
+    expected = start + sum(a if k == "deposit" else -a if k == "withdraw" else 0 for c in plan for k, a in c)
+    check.expect(obs["final"] == expected,
+                 f"Called {call}. The balance ended at {obs['final']!r}, expected {expected}.")
+    acc = obs["accesses"]
+    check.expect(acc, f"Called {call}. No read or write of `self.balance` was seen, yet the balance changed: keep "
+                      "the balance in the plain instance attribute `self.balance` (no __dict__ or getattr tricks), "
+                      "so the lock discipline can be checked.")
+    reads = [a for a in acc if not a["guarded"] and a["kind"] == "read"]
+    writes = [a for a in acc if not a["guarded"] and a["kind"] == "write"]
+    for kind, bad in (("read", reads), ("written", writes)):
+        if bad:
+            other = any(a["held"] for a in bad)
+            check.fail(f"Called {call}. `balance` was {kind} without `self.lock` held at {_sites(check, bad)}"
+                       + (" (no lock, or a lock other than self.lock, e.g. a new Lock per call or one per thread)"
+                          if not other else "")
+                       + ". Every read and write of the balance, the funds check included, must happen "
+                         "inside `with self.lock:` (the account's own lock, looked up each time).")
+
+
+def test_safe_no_lost_update(check):
+    start = check.rng.randint(0, 100)
+    k = check.rng.randint(20, 40)
+    obs = check.run("no_lost_update", start=start, k=k, call=f"2 threads x {k} deposit(1) on Account({start})")
+    _setup(check, obs)
+    call = f"deposit(1) {k} times from each of 2 threads on Account({start}), with forced thread switches"
+    _workers(check, obs, call)
+    expected = start + 2 * k
+    split = obs["split"]
+    why = ""
+    if split:
+        unguarded = [s for s in split if s["epoch"] is None]
+        if unguarded:
+            why = (f" `balance` was read and written without `self.lock` held ({_sites(check, unguarded)}), so the "
+                   "other thread's deposit landed between the read and the write and was overwritten.")
+        else:
+            why = (f" `balance` was read in one hold of `self.lock` and written in another ({_sites(check, split)}): "
+                   "between the two, the other thread deposited, and that deposit was overwritten. "
+                   "Keep the read and the write inside one `with self.lock:`.")
+    lost = expected - obs["final"] if isinstance(obs["final"], int) else None
+    check.expect(obs["final"] == expected,
+                 f"Called {call}. The balance ended at {obs['final']!r}, expected {expected}"
+                 + (f": {lost} deposit(s) lost." if lost else ".") + why)
+    check.expect(not split, f"Called {call}. The balance was right this time, but" + why[0].lower() + why[1:]
+                 if why else f"Called {call}.")
+
+
+def test_safe_atomic_change(check):
+    start = check.rng.randint(0, 100)
+    amounts = [check.rng.randint(1, 50) for _ in range(6)]
+    obs = check.run("atomic_change", start=start, amounts=amounts, call=f"change_it from 2 threads on Account({start})")
+    _setup(check, obs)
+    call = f"change_it(n) for n in {amounts} from 2 threads on Account({start})"
+    _workers(check, obs, call)
+    check.expect(obs["final"] == start, f"Called {call}. The balance ended at {obs['final']!r}, expected {start}.")
+    groups = {}
+    for a in obs["accesses"]:
+        groups.setdefault((a["thread"], a["call"]), []).append(a)
+    check.expect(groups, f"Called {call}. No read or write of `self.balance` was seen: keep the balance in the "
+                         "plain instance attribute `self.balance`.")
+    for recs in groups.values():
+        if any(not r["guarded"] for r in recs):
+            bad = [r for r in recs if not r["guarded"]]
+            check.fail(f"Called {call}. change_it touched `balance` without `self.lock` held "
+                       f"({_sites(check, bad)}): another thread could see the balance between the deposit and "
+                       "the withdraw. Hold self.lock once around both steps.")
+        epochs = sorted({r["epoch"] for r in recs})
+        if len(epochs) > 1:
+            check.fail(f"Called {call}. One change_it call took `self.lock` {len(epochs)} separate times (at "
+                       f"{_sites(check, recs, 4)}): between its deposit and its withdraw the lock was free and "
+                       "another thread could see the balance raised by n. Hold self.lock once around both steps "
+                       "(without calling self.deposit/self.withdraw inside it: a Lock is not reentrant).")
+
+
+def test_safe_released_on_error(check):
+    start = check.rng.randint(0, 60)
+    amount = start + check.rng.randint(1, 40)
+    obs = check.run("released_on_error", start=start, amount=amount, call=f"Account({start}).withdraw({amount})")
+    _setup(check, obs)
+    call = f"Account({start}).withdraw({amount})"
+    out = obs["out"]
+    if out["hung"] or not out["raised"] or not obs["is_insufficient"]:
+        check.returned(call, out)
+        check.fail(f"Called {call}. Returned {out['returned']!r}, expected InsufficientFunds to be raised.")
+    check.expect(not obs["lock"]["held"] and obs["other_got_it"],
+                 f"Called {call}. It raised InsufficientFunds and left `self.lock` held: every later call on this "
+                 "account would wait forever. Release the lock on every path: `with self.lock:` (or "
+                 "try/finally around acquire/release).")
