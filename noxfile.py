@@ -62,7 +62,7 @@ def grade(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """The kit's own test suite: curriculum, engine, reports and the selftest."""
     install(session)
-    session.run("python", "-m", "pytest", "kit_tests", *session.posargs,
+    session.run("python", "-m", "pytest", *(session.posargs or ["kit_tests"]),
                 env={"PYTHONPATH": str(ROOT)})
 
 

@@ -93,6 +93,7 @@ def test_correct_run_threads(check):
     _setup(check, obs)
     call = f"Account({start}).change_it({n})"
     check.returned(call, obs["change_it"])
+    check.expect("run" in obs, f"Called {call}. It did not return.")
     check.expect(obs["after_change_it"] == start,
                  f"Called {call}. The balance became {obs['after_change_it']!r}, expected {start}: "
                  "deposit n, then withdraw n.")
@@ -116,10 +117,6 @@ def test_correct_run_threads(check):
     check.expect(not obs["alive"],
                  f"Called {call}. When it returned, {len(obs['alive'])} of its threads were still running: "
                  "join every thread, not only the last one.")
-    call = f"run_threads(Account({start}), {amounts}, 200)"
-    check.returned(call, obs["real"])
-    check.expect(obs["real_after"] == start,
-                 f"Called {call}. The balance became {obs['real_after']!r}, expected {start}.")
 
 
 def test_safe_lock_held(check):
@@ -137,9 +134,6 @@ def test_safe_lock_held(check):
     _setup(check, obs)
     call = f"deposit, withdraw and change_it on Account({start}) from 2 threads"
     _workers(check, obs, call)
-    expected = start + sum(a if k == "deposit" else -a if k == "withdraw" else 0 for c in plan for k, a in c)
-    check.expect(obs["final"] == expected,
-                 f"Called {call}. The balance ended at {obs['final']!r}, expected {expected}.")
     acc = obs["accesses"]
     check.expect(acc, f"Called {call}. No read or write of `self.balance` was seen, yet the balance changed: keep "
                       "the balance in the plain instance attribute `self.balance` (no __dict__ or getattr tricks), "

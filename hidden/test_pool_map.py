@@ -41,19 +41,21 @@ def test_correct_first_error(check):
     bad = sorted(check.rng.sample(range(1, n), 2))
     obs = check.run("first_error", n=n, bad=bad, call=f"parallel_map(f, {n} items, processes={n})",
                     timeout=n * WAIT + 6)
-    call = (f"parallel_map(f, {n} items, processes={n}) where items {bad[0]} and {bad[1]} raise ValueError "
+    call = (f"parallel_map(f, {n} items, processes={n}) where items {bad[0]} and {bad[1]} raise TaskError "
             f"and item {bad[1]} fails first in time")
     out = obs["out"]
     if out["hung"]:
         check.returned(call, out)
     raised = out["raised"]
+    if raised is not None and raised["type"] == "NotImplementedError":
+        check.fail(check.raised(call, raised))
     check.expect(raised is not None,
-                 f"Called {call}. Returned {out['returned']}, expected ValueError('item {bad[0]} failed') to be "
+                 f"Called {call}. Returned {out['returned']}, expected TaskError('item {bad[0]} failed') to be "
                  "re-raised in the caller. AsyncResult.get() re-raises a task's exception: call it on every "
                  "result, and don't catch the exception to carry on.")
-    check.expect(raised["type"] == "ValueError" and raised["message"] == f"item {bad[0]} failed",
+    check.expect(raised["type"] == "TaskError" and raised["message"] == f"item {bad[0]} failed",
                  f"Called {call}. Raised {raised['type']}({raised['message']!r}), expected "
-                 f"ValueError('item {bad[0]} failed'): the first failing item in item order, not the first in time "
+                 f"TaskError('item {bad[0]} failed'): the first failing item in item order, not the first in time "
                  "(get() the results in item order, no error_callback).")
     check.expect(not obs["left"],
                  f"Called {call}. When it raised, pool workers were still there: {_workers(obs['left'])}. "
@@ -64,17 +66,19 @@ def test_safe_cleanup(check):
     n = check.rng.randint(4, 8)
     for fail in (False, True):
         call = (f"parallel_map(f, {n} items, processes=2)"
-                + (f" where item {n - 1} raises ValueError" if fail else " where f squares its item"))
+                + (f" where item {n - 1} raises TaskError" if fail else " where f squares its item"))
         obs = check.run("cleanup", n=n, fail=fail, call=call)
         out = obs["out"]
         if fail:
-            if out["hung"] or not out["raised"] or out["raised"]["type"] != "ValueError":
+            # Only the workers are judged here (correct.first_error judges the exception);
+            # a call that hung, or raised something else than TaskError, has not worked.
+            if out["hung"] or (out["raised"] and out["raised"]["type"] != "TaskError"):
                 check.returned(call, out)
-                check.fail(f"Called {call}. Returned {out['returned']}, expected ValueError('item {n - 1} failed').")
         else:
             got = check.returned(call, out)
             expected = [i * i for i in range(n)]
-            check.expect(got == expected, f"Called {call}. Returned {got}, expected {expected}.")
+            check.expect(isinstance(got, list) and sorted(got) == expected,  # order: correct.results
+                         f"Called {call}. Returned {got}, expected {expected}.")
         check.expect(not obs["left"],
                      f"Called {call}. When it {'raised' if fail else 'returned'}, pool workers were still there "
                      f"(alive or not reaped): {_workers(obs['left'])}, expected none."
@@ -112,7 +116,9 @@ def test_correct_spawn(check):
     obs = check.run("spawn", values=values, call=call, start_method="spawn", timeout=12)
     got = check.returned(call + " under spawn", obs["out"])
     expected = [x * x for x in values]
-    check.expect(got == expected, f"Called {call} under spawn. Returned {got}, expected {expected}.")
+    # Order is judged by correct.results; here: did the work get done under spawn?
+    check.expect(isinstance(got, list) and sorted(got) == sorted(expected),
+                 f"Called {call} under spawn. Returned {got}, expected {expected}.")
 
 
 def test_parallel_speedup(check):

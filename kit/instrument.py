@@ -75,11 +75,13 @@ class TrackedLock:
                     return True
                 if forever:
                     tr._record_deadlock([(me, self)], self_lock=True)
-                    raise Deadlock(f"{tr.name_of(me)} already holds {self.label} (not reentrant) and asks for it again")
+                    raise Deadlock(tr.deadlocks[-1]["text"])
         if self.owner == me and not self.reentrant:  # non-blocking or timed retake of our own Lock
             if blocking and timeout and timeout > 0:
                 time.sleep(timeout)
             return False
+        if tr.on_acquire is not None:
+            tr.on_acquire(self)
         tr._before_acquire(self)
         if not blocking:
             got = self._inner.acquire(False)
@@ -163,6 +165,7 @@ class Tracker:
     """The shared state of one probe run: tracked locks, workers, accesses, holds, deadlocks."""
 
     def __init__(self, interleave=False, hold_timeout=0.5, rendezvous_timeout=0.3):
+        """``interleave``: False, True (every watched attribute) or a set of attribute names."""
         self.cond = threading.Condition(threading.Lock())
         self.interleave = interleave
         self.hold_timeout = hold_timeout
@@ -181,6 +184,8 @@ class Tracker:
         self.rendezvous = []
         self.seq = {}           # (id(obj), attr) -> number of writes so far
         self.holder = None
+        self.on_access = None   # optional callback(record), called in the accessing thread
+        self.on_acquire = None  # optional callback(lock), before an outermost acquire, in that thread
         self._local = threading.local()
 
     # -- per-thread state ------------------------------------------------------------------
@@ -256,10 +261,17 @@ class Tracker:
             else:
                 st.pending[key] = epoch
             self.accesses.append(rec)
-        if kind == "read" and self.interleave and epoch is None:
+        if self.on_access is not None:
+            self.on_access(rec)
+        if kind == "read" and epoch is None and self._interleaves(attr):
             self._hold(key, "read without the lock", site)
 
     # -- directed interleaving -----------------------------------------------------------
+    def _interleaves(self, attr):
+        if self.interleave is True:
+            return True
+        return bool(self.interleave) and attr in self.interleave
+
     def _blocked(self, ident):
         if ident in self.parked:
             return True
@@ -310,7 +322,7 @@ class Tracker:
             return
         st = self._state()
         for key, epoch in list(st.pending.items()):
-            if epoch is not None and self.guards.get(key[0]) is lock:
+            if epoch is not None and self.guards.get(key[0]) is lock and self._interleaves(key[1]):
                 self._hold(key, "read in an earlier critical section", learner_site(1))
                 return
 

@@ -1,8 +1,7 @@
 """``python -m kit selftest``: prove the hidden suite tells correct code from broken code.
 
 Entries, each graded as a submission of its own:
-- ``solutions``: full marks; ``stubs`` (exercises/): 0; ``hangs`` (the stubs with every
-  body blocked forever): 0, with a complete report;
+- ``solutions``: full marks; ``stubs`` (exercises/): 0, no hang;
 - ``selftest/mutants/EXERCISE/NAME.py``: one mistake each; must fail exactly the checks its
   ``# expect-fail:`` line names, and pass every other check of its exercise;
 - ``selftest/alternatives/EXERCISE/NAME.py``: correct code in another style; full marks.
@@ -55,8 +54,7 @@ def _header(text: str, key: str) -> Optional[str]:
 def entries(only=None, contains=None) -> List[Entry]:
     names = [e.name for e in meta.select(only)]
     out = [Entry("solutions", "solutions", names, set()),
-           Entry("stubs", "stubs", names, None),
-           Entry("hangs", "hangs", names, None)]
+           Entry("stubs", "stubs", names, None)]
     for kind, folder in (("mutant", "mutants"), ("alternative", "alternatives")):
         for path in sorted((SELFTEST / folder).glob("*/*.py")):
             ex = path.parent.name
@@ -88,8 +86,6 @@ def hanging_copy(into: Path) -> Path:
 
 def build(entry: Entry, into: Path) -> Path:
     """The submission folder of an entry: the reference solutions with one module changed."""
-    if entry.kind == "hangs":
-        return hanging_copy(into)
     src = ROOT / ("exercises" if entry.kind == "stubs" else "solutions")
     for f in src.glob("*.py"):
         shutil.copy(f, into / f.name)
@@ -116,7 +112,7 @@ def judge(entry: Entry, data: dict) -> dict:
     missed = expect - failed - (inconclusive & timing)          # should have failed, didn't
     wrongly = failed - expect                                    # failed, shouldn't have
     bad_inconclusive = inconclusive - timing                     # only timing checks may be inconclusive
-    if entry.kind in ("stubs", "hangs"):  # must score 0: a timing check inconclusive still must fail
+    if entry.kind == "stubs":  # must score 0: a timing check inconclusive still must fail
         missed = expect - failed
     ok = not (missed or wrongly or bad_inconclusive)
     return {"ok": ok, "failed": sorted(failed), "inconclusive": sorted(inconclusive),
@@ -150,7 +146,7 @@ def run(only=None, contains=None, repeat=1, out="selftest-report", echo=print, s
 
 
 def _expected(entry: Entry) -> str:
-    if entry.kind in ("stubs", "hangs"):
+    if entry.kind == "stubs":
         return "every check fails"
     if not entry.expect_fail:
         return "full marks"
@@ -160,7 +156,7 @@ def _expected(entry: Entry) -> str:
 def _row(entry: Entry, v: dict, round_no=None) -> str:
     mark = "ok " if v["ok"] else "BAD"
     got = f"{v['score']:g}/{v['max']:g}"
-    if v["failed"] and entry.kind not in ("stubs", "hangs"):
+    if v["failed"] and entry.kind != "stubs":
         got += " failed " + " ".join(v["failed"])
     if v["inconclusive"]:
         got += " inconclusive " + " ".join(v["inconclusive"])

@@ -1,60 +1,58 @@
 """Probes for threads_start_join: run the learner's run_in_threads under controlled calls.
 
-Calls are chained so that later calls finish first (call i waits until call i+1 is
-done): results in completion order, joins of only the last thread, and a "first"
-error taken in time instead of argument order all show on every run.
+A ``JoinGate`` holds chosen calls until the learner joins their thread, and lets others
+finish at once. So later calls finish first (results in completion order show), a
+"first" error taken in time differs from argument order, and joining only the last
+thread returns while the other calls are provably still running: on every run.
 """
 import threading
 
-from kit.probe import call, jsonable, learner, new_threads, threads_now
+from kit.probe import JoinGate, call, jsonable, learner, new_threads, threads_now
 
-WAIT = 0.5  # a chained call gives up waiting after this, so serial code is slow, not stuck
+WAIT = 0.5   # a held call gives up waiting after this: code that never joins is slowed, not stuck
 LIMIT = 2.0  # a call to run_in_threads that takes longer is reported as hung
 
 
-def _chain(n, work, pause=0.0):
-    done = [threading.Event() for _ in range(n)]
-
+def _gated(gate, work):
     def f(i, x):
-        if i + 1 < n:
-            done[i + 1].wait(WAIT)
-        if pause:
-            threading.Event().wait(pause)
+        gate.hold(i)
         try:
             return work(i, x)
         finally:
-            done[i].set()
+            gate.done(i)
     return f
 
 
 def results(values, seed):
     m = learner("threads_start_join")
-    f = _chain(len(values), lambda i, x: x * x + i)
-    main = call(m.run_in_threads, f, [(i, x) for i, x in enumerate(values)], timeout=LIMIT)
+    n = len(values)
+    gate = JoinGate(n, free=[n - 1], wait=WAIT)  # the last call finishes first
+    main = gate.call(m.run_in_threads, _gated(gate, lambda i, x: x * x + i),
+                     [(i, x) for i, x in enumerate(values)], timeout=LIMIT + WAIT)
     if main["hung"]:
         return {"main": jsonable(main)}
-    empty = call(m.run_in_threads, f, [], timeout=LIMIT)
+    empty = call(m.run_in_threads, _gated(JoinGate(0), lambda i, x: x), [], timeout=LIMIT)
     return {"main": jsonable(main), "empty": jsonable(empty)}
 
 
 def first_error(n, bad, seed):
+    """Calls ``bad`` raise; the later one fails at once, the earlier one only once joined."""
     m = learner("threads_start_join")
     before = threads_now()
-    alive_at_raise = []
 
     def work(i, x):
         if i in bad:
             raise ValueError(f"call {i} failed")
         return x
 
-    f = _chain(n, work, pause=0.02)
-    out = call(m.run_in_threads, f, [(i, i) for i in range(n)], timeout=LIMIT)
-    alive_at_raise = new_threads(before)
-    return {"out": jsonable(out), "alive": alive_at_raise}
+    gate = JoinGate(n, free=[i for i in range(n) if i != bad[0]], wait=WAIT)
+    out = gate.call(m.run_in_threads, _gated(gate, work), [(i, i) for i in range(n)],
+                    timeout=LIMIT + WAIT)
+    return {"out": jsonable(out), "alive": new_threads(before), "unfinished": out["unfinished"]}
 
 
 def all_joined(n, seed):
-    """Both ways out of run_in_threads: a return, then a raise (skipped if the first hung)."""
+    """Both ways out of run_in_threads, every call but the last held until joined."""
     m = learner("threads_start_join")
     out = {}
     for fail in (False, True):
@@ -65,42 +63,53 @@ def all_joined(n, seed):
                 raise RuntimeError("call 0 failed")
             return x
 
-        f = _chain(n, work, pause=0.03)
-        res = call(m.run_in_threads, f, [(i, i) for i in range(n)], timeout=LIMIT)
-        out["raised" if fail else "returned"] = {"out": jsonable(res), "alive": new_threads(before)}
+        gate = JoinGate(n, free=[n - 1], wait=WAIT)
+        res = gate.call(m.run_in_threads, _gated(gate, work), [(i, i) for i in range(n)],
+                        timeout=LIMIT + WAIT)
+        out["raised" if fail else "returned"] = {"out": jsonable(res), "alive": new_threads(before),
+                                                 "unfinished": res["unfinished"]}
         if res["hung"]:
             break
     return out
 
 
 def overlap(n, seed):
+    """Each call waits at a barrier for all the others; the probe records who met whom."""
     m = learner("threads_start_join")
     barrier = threading.Barrier(n, timeout=WAIT)
+    seen = [None] * n
+    finished = threading.Semaphore(0)
 
     def f(i):
         try:
             barrier.wait()
-            return "together"
+            seen[i] = "together"
         except threading.BrokenBarrierError:
-            return "alone"
+            seen[i] = "alone"
+        finished.release()
+        return i
     out = call(m.run_in_threads, f, [(i,) for i in range(n)], timeout=n * WAIT + LIMIT)
-    return {"out": jsonable(out)}
+    if not out["hung"] and not out["raised"]:
+        for _ in range(n):  # calls the learner forgot to join still report
+            finished.acquire(timeout=WAIT + 0.5)
+    return {"out": jsonable(out), "seen": seen}
 
 
 def own_threads(n, seed):
+    """Which Thread object ran each call (objects, not idents: idents are reused)."""
     m = learner("threads_start_join")
+    ran_in = [None] * n
     caller = {}
-    barrier = threading.Barrier(n, timeout=WAIT)
 
     def f(i):
-        try:
-            barrier.wait()
-        except threading.BrokenBarrierError:
-            pass
-        return threading.get_ident()
+        ran_in[i] = threading.current_thread()
+        return i
 
     def run():
-        caller["ident"] = threading.get_ident()
+        caller["thread"] = threading.current_thread()
         return m.run_in_threads(f, [(i,) for i in range(n)])
-    out = call(run, timeout=n * WAIT + LIMIT)
-    return {"out": jsonable(out), "caller": caller.get("ident")}
+    out = call(run, timeout=LIMIT)
+    threads = [t for t in ran_in if t is not None]
+    return {"out": jsonable(out), "ran": len(threads),
+            "in_caller": sum(t is caller.get("thread") for t in threads),
+            "distinct": len({id(t) for t in threads})}

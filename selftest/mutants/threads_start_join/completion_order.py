@@ -1,5 +1,5 @@
 # mutant: results are appended as the threads finish (completion order, not args_list order)
-# expect-fail: correct.results safe.all_joined
+# expect-fail: correct.results
 import threading
 
 

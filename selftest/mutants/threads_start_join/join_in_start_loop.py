@@ -1,5 +1,5 @@
 # mutant: each thread is joined right after it is started (the calls run one after another)
-# expect-fail: correct.results correct.first_error safe.all_joined parallel.overlap parallel.own_threads
+# expect-fail: parallel.overlap
 import threading
 
 

@@ -1,5 +1,5 @@
 # mutant: exceptions raised in the threads are swallowed (the failing call's slot stays None)
-# expect-fail: correct.first_error safe.all_joined
+# expect-fail: correct.first_error
 import threading
 
 

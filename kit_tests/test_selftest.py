@@ -1,0 +1,30 @@
+"""Issue 4's promise, run on every change: the hidden suite gives every entry of the
+selftest library its declared verdict (solutions 100, stubs 0, each mutant loses exactly
+what it declares, each alternative full marks)."""
+import json
+import os
+
+import pytest
+
+from kit import selftest
+
+
+def test_library_is_complete():
+    entries = selftest.entries()
+    by_ex = {}
+    for e in entries:
+        if e.kind in ("mutant", "alternative"):
+            by_ex.setdefault(e.exercises[0], []).append(e.kind)
+    for name in {e for entry in entries for e in entry.exercises}:
+        kinds = by_ex.get(name, [])
+        assert kinds.count("mutant") >= 4, f"{name}: {kinds.count('mutant')} mutants, expected at least 4"
+        assert kinds.count("alternative") >= 1, f"{name}: no alternative"
+
+
+def test_every_verdict_is_right(run_kit, tmp_path):
+    only = os.environ.get("KIT_SELFTEST_ONLY", "").split()
+    p = run_kit("selftest", "--out", tmp_path, *(["--only", *only] if only else []), timeout=3000)
+    summary = json.loads((tmp_path / "selftest.json").read_text())["summary"]
+    assert p.returncode == 0 and summary["wrong_verdicts"] == 0, p.stdout[-6000:] + p.stderr[-3000:]
+    assert summary["mutants_caught"] == summary["mutants"]
+    assert summary["alternatives_full_marks"] == summary["alternatives"]

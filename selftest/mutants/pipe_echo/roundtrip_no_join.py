@@ -1,0 +1,13 @@
+# mutant: roundtrip returns what it received without joining the child
+# expect-fail: correct.roundtrip
+import multiprocessing
+
+
+def roundtrip(obj):
+    parent_conn, child_conn = multiprocessing.Pipe()
+    process = multiprocessing.Process(target=send_one, args=(child_conn, obj))
+    process.start()
+    child_conn.close()
+    value = parent_conn.recv()
+    parent_conn.close()
+    return value
