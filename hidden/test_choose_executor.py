@@ -88,8 +88,9 @@ def test_parallel_cpu_processes(check):
     for run in obs["runs"]:
         cpus = run["cpus"]
         where = (f" with {cpus} CPU available to the process (os.sched_getaffinity) while os.cpu_count() "
-                 f"says {run['cpu_count']}") if run["restricted"] else f" ({cpus} CPUs available)"
-        call = f"run_cpu_bound(f, {cpus} calls){where}, where each call waits until {cpus} are running"
+                 f"says {run['cpu_count']}") if run["restricted"] else f" ({cpus} CPU{'s' if cpus > 1 else ''} available)"
+        call = (f"run_cpu_bound(f, {cpus} call{'s' if cpus > 1 else ''}){where}"
+                + (f", where each call waits until {cpus} are running" if cpus > 1 else ""))
         got = check.returned(call, run["out"])
         check.expect(isinstance(got, list) and len(got) == cpus and all(isinstance(g, list) for g in got),
                      f"Called {call}. Returned {got!r}, expected {cpus} results.")

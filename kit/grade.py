@@ -12,9 +12,9 @@ import json
 import os
 import platform
 import random
-import select
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -27,7 +27,7 @@ HELP_PATH = "directory holding the ten exercise modules (default: exercises/)"
 HELP_OUT = "folder for the reports: results.json, junit.xml, summary.md, report.json, grader.log"
 HELP_SEED = "seed for the generated inputs (default: random, printed in every report)"
 HELP_ONLY = "grade only these exercises (the others are left out of the total)"
-HELP_WORKERS = "parallel pytest workers for the checks that do not measure time (default: 2 per CPU, at least 2)"
+HELP_WORKERS = ("parallel pytest workers for the checks that do not measure time (default: 4 per CPU, 4 to 8: a check that waits on a hang uses no CPU)")
 HELP_FAIL_UNDER = "exit with status 1 when the score (percent) is below this; for CI"
 HELP_QUIET = "print only the score line"
 
@@ -51,16 +51,16 @@ def available_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _pytest(nodeids, *, submission: Path, seed: int, workers: int, log) -> list:
+def _pytest(nodeids, *, plan_file: str, seed: int, workers: int, log) -> list:
     """Run these hidden checks; return the verdicts they reported."""
     if not nodeids:
         return []
     read_fd, write_fd = os.pipe()
-    env = dict(os.environ, KIT_RESULT_FD=str(write_fd), KIT_SUBMISSION=str(submission),
+    env = dict(os.environ, KIT_RESULT_FD=str(write_fd), KIT_PLAN=plan_file,
                KIT_SEED=str(seed), KIT_CWD=os.getcwd(), PYTHONPATH=str(ROOT), PYTHONDONTWRITEBYTECODE="1")
     cmd = [sys.executable, "-m", "pytest", "-c", str(HIDDEN / "pytest.ini"),
            "--rootdir", str(HIDDEN), "-q", "-rN", "--no-header", "-p", "no:randomly"]
-    cmd += ["-n", str(workers)] if workers > 1 and len(nodeids) > 1 else ["-p", "no:xdist"]
+    cmd += ["-n", str(min(workers, len(nodeids)))] if workers > 1 and len(nodeids) > 1 else ["-p", "no:xdist"]
     cmd += list(nodeids)
     lines = []
     buf = [b""]
@@ -77,7 +77,7 @@ def _pytest(nodeids, *, submission: Path, seed: int, workers: int, log) -> list:
 
     reader = threading.Thread(target=pump, daemon=True)
     reader.start()
-    log.write(f"$ {' '.join(cmd)}\n")
+    log.write(f"$ pytest ... {len(nodeids)} checks\n")
     log.flush()
     p = subprocess.Popen(cmd, cwd=HIDDEN, env=env, stdout=log, stderr=subprocess.STDOUT,
                          pass_fds=(write_fd,), start_new_session=True)
@@ -94,47 +94,94 @@ def _pytest(nodeids, *, submission: Path, seed: int, workers: int, log) -> list:
     return lines
 
 
-def grade(path, *, out="grade-report", seed=None, only=None, workers=None, echo=print) -> dict:
+def run_plan(plan: dict, *, seed: int, workers: int, log) -> tuple:
+    """Grade several submissions in one pass: ``plan`` maps an id to (folder, checks).
+
+    Returns ({(id, check key): verdict}, [grader exit statuses]). Ordinary checks run in
+    parallel; timing checks run afterwards, one at a time, with nothing else of ours
+    on the machine.
+    """
+    with tempfile.TemporaryDirectory(prefix="kit-plan-") as tmp:
+        plan_file = os.path.join(tmp, "plan.json")
+        with open(plan_file, "w") as f:
+            json.dump({sid: {"path": str(Path(path).resolve()), "checks": [c.key for c in checks]}
+                       for sid, (path, checks) in plan.items()}, f)
+        raw = []
+        for timing in (False, True):
+            nodeids = [f"{c.nodeid}[{sid}]" for sid, (_, checks) in plan.items()
+                       for c in checks if c.timing == timing]
+            raw += _pytest(nodeids, plan_file=plan_file, seed=seed,
+                           workers=1 if timing else workers, log=log)
+    verdicts = {(r.get("submission"), r["check"]): r for r in raw if "check" in r}
+    return verdicts, [r["grader_exit"] for r in raw if "grader_exit" in r]
+
+
+def results_of(checks, verdicts: dict, sid: str) -> list:
+    """One result per rubric check; a check that never reported is an error, never a pass."""
+    out = []
+    for c in checks:
+        v = verdicts.get((sid, c.key))
+        if v is None:
+            v = {"status": "error", "message": "this check was collected but never reported "
+                 "(a grader worker died?): it is counted as an error, not a pass", "figures": {}}
+        out.append({"exercise": c.exercise, "check": c.id, "key": c.key, "points": c.points,
+                    "summary": c.summary, "timing": c.timing, "status": v["status"],
+                    "message": v.get("message", ""), "figures": v.get("figures", {}),
+                    "stray_processes": v.get("stray_processes", [])})
+    return out
+
+
+def default_workers() -> int:
+    return max(4, min(8, 4 * available_cpus()))
+
+
+def machine_info(seed: int, workers: int) -> dict:
+    return {"seed": seed, "python": platform.python_version(),
+            "implementation": platform.python_implementation(), "platform": sys.platform,
+            "start_method": _default_start_method(), "cpus": os.cpu_count(),
+            "cpus_available": available_cpus(), "workers": workers,
+            "date": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+
+
+def grade_many(subs: dict, *, seed=None, workers=None, log_path=None, timing=True) -> dict:
+    """Grade several submissions together: ``subs`` maps a name to (folder, exercise names or None).
+
+    Returns {name: report data}, as ``grade`` builds it for one. The selftest and batch
+    grading use this: one pytest session for all, instead of one per submission.
+    """
+    seed = random.randrange(10 ** 6) if seed is None else seed
+    workers = workers or default_workers()
+    proc.become_subreaper()
+    started = time.monotonic()
+    plan, names = {}, {}
+    for i, (name, (path, only)) in enumerate(subs.items()):
+        sid = f"s{i}"
+        names[sid] = name
+        plan[sid] = (path, [c for e in meta.select(only) for c in e.checks if timing or not c.timing])
+    with open(log_path or os.devnull, "w") as log:
+        verdicts, grader_errors = run_plan(plan, seed=seed, workers=workers, log=log)
+    proc.kill_strays()
+    seconds = round(time.monotonic() - started, 2)
+    out = {}
+    for sid, (path, checks) in plan.items():
+        info = dict(machine_info(seed, workers), submission=str(path), seconds=seconds,
+                    grader_errors=grader_errors)
+        out[names[sid]] = report.build(results_of(checks, verdicts, sid),
+                                       meta.select(subs[names[sid]][1]), info)
+    return out
+
+
+def grade(path, *, out="grade-report", seed=None, only=None, workers=None) -> dict:
     """Grade the submission at ``path``; write the reports into ``out``; return the report data."""
     submission = Path(path).resolve()
     if not submission.is_dir():
         raise SystemExit(f"grade: {path}: no such directory")
-    exercises = meta.select(only)
-    seed = random.randrange(10 ** 6) if seed is None else seed
-    cpus = available_cpus()
-    workers = workers or max(2, 2 * cpus)
-    proc.become_subreaper()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    started = time.monotonic()
-    checks = [c for e in exercises for c in e.checks]
-    with open(out / "grader.log", "w") as log:
-        raw = _pytest([c.nodeid for c in checks if not c.timing], submission=submission,
-                      seed=seed, workers=workers, log=log)
-        # Timing checks alone: nothing else of ours on the machine while they measure.
-        raw += _pytest([c.nodeid for c in checks if c.timing], submission=submission,
-                       seed=seed, workers=1, log=log)
-    strays = proc.kill_strays()
-    grader_errors = [r["grader_exit"] for r in raw if "grader_exit" in r]
-    verdicts = {r["check"]: r for r in raw if "check" in r}
-    results = []
-    for c in checks:
-        v = verdicts.get(c.key)
-        if v is None:
-            v = {"status": "error", "message": "this check was collected but never reported "
-                 "(a grader worker died?): it is counted as an error, not a pass", "figures": {}}
-        results.append({"exercise": c.exercise, "check": c.id, "key": c.key, "points": c.points,
-                        "summary": c.summary, "timing": c.timing, "status": v["status"],
-                        "message": v.get("message", ""), "figures": v.get("figures", {}),
-                        "stray_processes": v.get("stray_processes", [])})
-    data = report.build(results, exercises, info={
-        "submission": str(path), "seed": seed, "python": platform.python_version(),
-        "implementation": platform.python_implementation(), "platform": sys.platform,
-        "start_method": _default_start_method(), "cpus": os.cpu_count(), "cpus_available": cpus,
-        "workers": workers, "seconds": round(time.monotonic() - started, 2),
-        "grader_errors": grader_errors, "strays_after_grading": strays,
-        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    })
+    data = grade_many({"submission": (submission, only)}, seed=seed, workers=workers,
+                      log_path=out / "grader.log")["submission"]
+    data["info"]["submission"] = str(path)
+    data["info"]["strays_after_grading"] = proc.kill_strays()
     report.write_all(data, out)
     return data
 

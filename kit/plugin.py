@@ -6,7 +6,13 @@ makes the judge a child subreaper; for each check it turns the outcome into a ve
 the report (xdist carries ``user_properties`` to the controller), and the controller
 writes one JSON line per verdict to the descriptor in ``KIT_RESULT_FD``. Reports are
 built by the driver from these lines alone, never from files a submission could reach.
+
+One session can grade many submissions: ``KIT_PLAN`` names a JSON file
+``{submission id: {"path": folder, "checks": [check keys]}}``, and every hidden check is
+parametrized with the ids of the submissions that must take it
+(``test_lock_balance.py::test_safe_lock_held[s0]``).
 """
+import functools
 import json
 import os
 import time
@@ -29,24 +35,46 @@ def pytest_configure(config):
         _out_fd = int(fd)
 
 
+@functools.lru_cache(maxsize=None)
+def _plan() -> dict:
+    with open(os.environ["KIT_PLAN"]) as f:
+        return json.load(f)
+
+
+def pytest_generate_tests(metafunc):
+    if "check" not in metafunc.fixturenames:
+        return
+    key = _spec_of(metafunc.module.__file__, metafunc.function.__name__).key
+    sids = [sid for sid, p in _plan().items() if key in p["checks"]]
+    metafunc.parametrize("kit_sid", sids, ids=sids, indirect=True)
+
+
+@pytest.fixture
+def kit_sid(request):
+    return request.param
+
+
 def _spec(item):
-    exercise = Path(str(item.fspath)).stem[len("test_"):]
     name = item.originalname if hasattr(item, "originalname") else item.name
+    return _spec_of(str(item.fspath), name)
+
+
+def _spec_of(path, name):
+    exercise = Path(path).stem[len("test_"):]
     check_id = name[len("test_"):].replace("_", ".", 1)
     for c in meta.get(exercise).checks:
         if c.id == check_id:
             return c
-    raise LookupError(f"{item.nodeid}: no check {exercise}/{check_id} in exercises.toml")
+    raise LookupError(f"{Path(path).name}::{name}: no check {exercise}/{check_id} in exercises.toml")
 
 
 @pytest.fixture
-def check(request):
+def check(request, kit_sid):
     """The running check: ``check.run(probe, call=...)``, ``check.expect(...)``, ``check.rng``."""
-    c = Check(_spec(request.node), Path(os.environ["KIT_SUBMISSION"]), int(os.environ.get("KIT_SEED", "0")))
+    c = Check(_spec(request.node), Path(_plan()[kit_sid]["path"]), int(os.environ.get("KIT_SEED", "0")))
+    c.started = time.monotonic()
     request.node._kit_check = c
-    started = time.monotonic()
-    yield c
-    c.figures.setdefault("seconds", round(time.monotonic() - started, 3))
+    return c
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -57,12 +85,15 @@ def pytest_runtest_makereport(item, call):
         return
     c = getattr(item, "_kit_check", None)
     if report.when == "call" or (report.when == "setup" and not report.passed):
-        verdict = {"nodeid": item.nodeid, "status": "passed", "message": "", "figures": {}}
+        sid = getattr(item, "callspec", None) and item.callspec.params.get("kit_sid")
+        verdict = {"nodeid": item.nodeid, "submission": sid, "status": "passed", "message": "",
+                   "figures": {}}
         try:
             verdict["check"] = _spec(item).key
         except LookupError as exc:
             verdict.update(check=item.nodeid, status="error", message=str(exc))
         if c is not None:
+            c.figures.setdefault("seconds", round(time.monotonic() - c.started, 3))
             verdict["figures"] = c.figures
             verdict["stray_processes"] = [s for r in c.runs for s in r.strays]
         if call.excinfo is not None:

@@ -85,7 +85,14 @@ def kill_strays(keep=()) -> list:
     Run after a sandbox is gone: anything still below the judge was started by learner
     code (an orphan re-parented to us, a detached daemon) and must not outlive the check.
     """
-    strays = [p for p in descendants() if p.pid not in keep]
+    strays = []
+    for p in descendants():
+        try:
+            if p.pid not in keep and p.status() != psutil.STATUS_ZOMBIE:
+                strays.append(p)
+        except psutil.Error:
+            continue
+    reap()  # zombies are already dead (a killed group re-parented to us): just reap them
     if not strays:
         return []
     names = describe(strays)

@@ -104,13 +104,13 @@ def _results(fn_name, values, bad, mode, chain, seed):
     n = len(values)
     try:
         args = [(d, i, x, n if chain else 1) for i, x in enumerate(values)]
-        main = call(fn, chained_call, args, timeout=n * WAIT + 4)
+        main = call(fn, chained_call, args, timeout=n * WAIT + 2)
         empty = call(fn, chained_call, [], timeout=3)
         shutil.rmtree(d, ignore_errors=True)
         os.mkdir(d)
         b = list(bad) if chain else [bad[0], -1]
         args = [(d, i, i, b, mode) for i in range(n)]
-        err = call(fn, failing_call, args, timeout=n * WAIT + 4)
+        err = call(fn, failing_call, args, timeout=n * WAIT + 2)
         return {"main": jsonable(main), "empty": jsonable(empty), "error": jsonable(err)}
     finally:
         shutil.rmtree(d, ignore_errors=True)
@@ -129,7 +129,7 @@ def io_overlap(n, m, seed):
     mod = learner("choose_executor")
     d1, d2 = _tmp(), _tmp()
     try:
-        first = call(mod.run_io_bound, together, [(d1, i, n) for i in range(n)], timeout=n * WAIT + 4)
+        first = call(mod.run_io_bound, together, [(d1, i, n) for i in range(n)], timeout=n * WAIT + 2)
         out = {"first": jsonable(first)}
         if not first["hung"] and first["raised"] is None and first["returned"] == ["together"] * n:
             second = call(mod.run_io_bound, crowd, [(d2, i) for i in range(m)], timeout=m * HOLD + 4)
@@ -150,7 +150,7 @@ def io_no_processes(n, seed):
         started.append(type(self).__name__)
         return start(self)
     mpp.BaseProcess.start = tracked
-    out = call(mod.run_io_bound, where, [(os.getpid(),)] * n, timeout=8)
+    out = call(mod.run_io_bound, where, [(os.getpid(),)] * n, timeout=4)
     return {"out": jsonable(out), "caller": os.getpid(), "started": started, "left": children()}
 
 
@@ -168,7 +168,7 @@ def _gate_run(mod, d, n, settle):
 
     t = threading.Thread(target=counter, daemon=True)
     t.start()
-    out = call(mod.run_cpu_bound, cpu_gate, [(d, i) for i in range(n)], timeout=8 * WAIT)
+    out = call(mod.run_cpu_bound, cpu_gate, [(d, i) for i in range(n)], timeout=4 * WAIT)
     finished.set()
     t.join(3 * WAIT)
     return dict(seen, out=jsonable(out))
@@ -197,7 +197,7 @@ def cpu_processes(seed):
 
 def spawn(values, seed):
     mod = learner("choose_executor")
-    out = call(mod.run_cpu_bound, square, [(x,) for x in values], timeout=10)
+    out = call(mod.run_cpu_bound, square, [(x,) for x in values], timeout=5)
     return {"out": jsonable(out)}
 
 
@@ -205,7 +205,7 @@ def speedup_probe(rounds, limit, seed):
     if limit is None and available_cpus() >= 2:
         limit = calibrate()  # before the learner's module is imported: its clock is ours
     mod = learner("choose_executor")
-    first = call(mod.run_cpu_bound, work_pid, [(200,), (300,)], timeout=10)
+    first = call(mod.run_cpu_bound, work_pid, [(200,), (300,)], timeout=3)
     if not _first_ok(first, [work(200), work(300)]):
         return {"first": jsonable(first), "expected_first": [[work(200), "pid"], [work(300), "pid"]]}
     if available_cpus() < 2:

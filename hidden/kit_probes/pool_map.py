@@ -147,7 +147,7 @@ def results(values, seed):
     n = len(values)
     try:
         items = [(d, i, x, n) for i, x in enumerate(values)]
-        main = call(m.parallel_map, chained, items, processes=n, timeout=n * WAIT + 4)
+        main = call(m.parallel_map, chained, items, processes=n, timeout=n * WAIT + 2)
         empty = call(m.parallel_map, chained, [], processes=2, timeout=3)
         return {"main": jsonable(main), "empty": jsonable(empty)}
     finally:
@@ -160,7 +160,7 @@ def first_error(n, bad, seed):
     d = _tmp()
     try:
         items = [(d, i, i, bad) for i in range(n)]
-        out = call(m.parallel_map, failing, items, processes=n, timeout=n * WAIT + 4)
+        out = call(m.parallel_map, failing, items, processes=n, timeout=n * WAIT + 2)
         left = children()
         return {"out": jsonable(out), "left": left, "pool_calls": log["calls"]}
     finally:
@@ -201,7 +201,7 @@ def processes(n, seed):
     t = threading.Thread(target=counter, daemon=True)
     try:
         t.start()
-        out = call(m.parallel_map, gate, [(d, i) for i in range(n)], processes=n, timeout=8 * WAIT)
+        out = call(m.parallel_map, gate, [(d, i) for i in range(n)], processes=n, timeout=4 * WAIT)
         finished.set()
         t.join(3 * WAIT)
         return {"out": jsonable(out), "caller": os.getpid(), **seen}
@@ -211,7 +211,7 @@ def processes(n, seed):
 
 def spawn(values, seed):
     m = learner("pool_map")
-    out = call(m.parallel_map, square, values, processes=2, timeout=10)
+    out = call(m.parallel_map, square, values, processes=2, timeout=5)
     return {"out": jsonable(out)}
 
 
@@ -322,7 +322,7 @@ def speedup_probe(rounds, limit, seed):
     m = learner("pool_map")
     # One small call first: a stub or a broken function fails here, before any timing
     # (and even on a machine that cannot show a speedup).
-    first = call(m.parallel_map, work_pid, [200, 300], processes=2, timeout=10)
+    first = call(m.parallel_map, work_pid, [200, 300], processes=2, timeout=3)
     if not _first_ok(first, [work(200), work(300)]):
         return {"first": jsonable(first), "expected_first": [[work(200), "pid"], [work(300), "pid"]]}
     if available_cpus() < 2:

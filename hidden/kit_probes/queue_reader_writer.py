@@ -222,5 +222,5 @@ def no_terminate(items, seed):
 
 def spawn(items, seed):
     m = learner("queue_reader_writer")
-    out = call(m.run_pipeline, _with_late(items), timeout=8)
+    out = call(m.run_pipeline, _with_late(items), timeout=4)
     return {"out": jsonable(out)}
