@@ -14,17 +14,6 @@ def _setup(check, obs):
         check.fail(f"Called {obs['setup_call']}. It did not give an Account.")
 
 
-def _sites(check, recs, limit=3):
-    out = []
-    for r in recs:
-        w = check.where([r["site"]]) if r.get("site") else ""
-        if w and w not in out:
-            out.append(w)
-        if len(out) == limit:
-            break
-    return ", ".join(out) or "(no line of yours was found)"
-
-
 def _workers(check, obs, call):
     """Every worker call finished and none raised; deadlocks found by the probe read first."""
     dl = obs.get("tracker", {}).get("deadlocks") or []
@@ -143,7 +132,7 @@ def test_safe_lock_held(check):
     for kind, bad in (("read", reads), ("written", writes)):
         if bad:
             other = any(a["held"] for a in bad)
-            check.fail(f"Called {call}. `balance` was {kind} without `self.lock` held at {_sites(check, bad)}"
+            check.fail(f"Called {call}. `balance` was {kind} without `self.lock` held at {check.sites(bad)}"
                        + (" (no lock, or a lock other than self.lock, e.g. a new Lock per call or one per thread)"
                           if not other else "")
                        + ". Every read and write of the balance, the funds check included, must happen "
@@ -163,10 +152,10 @@ def test_safe_no_lost_update(check):
     if split:
         unguarded = [s for s in split if s["epoch"] is None]
         if unguarded:
-            why = (f" `balance` was read and written without `self.lock` held ({_sites(check, unguarded)}), so the "
+            why = (f" `balance` was read and written without `self.lock` held ({check.sites(unguarded)}), so the "
                    "other thread's deposit landed between the read and the write and was overwritten.")
         else:
-            why = (f" `balance` was read in one hold of `self.lock` and written in another ({_sites(check, split)}): "
+            why = (f" `balance` was read in one hold of `self.lock` and written in another ({check.sites(split)}): "
                    "between the two, the other thread deposited, and that deposit was overwritten. "
                    "Keep the read and the write inside one `with self.lock:`.")
     lost = expected - obs["final"] if isinstance(obs["final"], int) else None
@@ -194,12 +183,12 @@ def test_safe_atomic_change(check):
         if any(not r["guarded"] for r in recs):
             bad = [r for r in recs if not r["guarded"]]
             check.fail(f"Called {call}. change_it touched `balance` without `self.lock` held "
-                       f"({_sites(check, bad)}): another thread could see the balance between the deposit and "
+                       f"({check.sites(bad)}): another thread could see the balance between the deposit and "
                        "the withdraw. Hold self.lock once around both steps.")
         epochs = sorted({r["epoch"] for r in recs})
         if len(epochs) > 1:
             check.fail(f"Called {call}. One change_it call took `self.lock` {len(epochs)} separate times (at "
-                       f"{_sites(check, recs, 4)}): between its deposit and its withdraw the lock was free and "
+                       f"{check.sites(recs, 4)}): between its deposit and its withdraw the lock was free and "
                        "another thread could see the balance raised by n. Hold self.lock once around both steps "
                        "(without calling self.deposit/self.withdraw inside it: a Lock is not reentrant).")
 

@@ -15,17 +15,6 @@ def _setup(check, obs):
         check.fail(f"Called {obs['setup_call']}. It did not work.")
 
 
-def _sites(check, recs, limit=3):
-    out = []
-    for r in recs:
-        w = check.where([r["site"]]) if r.get("site") else ""
-        if w and w not in out:
-            out.append(w)
-        if len(out) == limit:
-            break
-    return ", ".join(out) or "(no line of yours was found)"
-
-
 def test_correct_record_snapshot(check):
     rng = check.rng
     singles = [rng.randint(-20, 99) for _ in range(rng.randint(2, 4))]
@@ -185,7 +174,7 @@ def test_safe_concurrent(check):
     why = ""
     if bad:
         why = (f" `{bad[0]['attr']}` was {'read' if bad[0]['kind'] == 'read' else 'written'} without self.lock held "
-               f"at {_sites(check, bad)}.")
+               f"at {check.sites(bad)}.")
     check.expect(isinstance(f["entries"], list) and sorted(f["entries"]) == sorted(amounts),
                  f"Called {call}. entries ended with {len(f['entries'])} amounts, expected {len(amounts)}.{why}")
     check.expect(f["total"] == sum(amounts),

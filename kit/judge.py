@@ -104,6 +104,17 @@ class Check:
                 return f"{display(f['file'], self.submission)}:{f['line']}" + (f" ({text.strip()})" if text else "")
         return ""
 
+    def sites(self, records, limit: int = 3) -> str:
+        """The distinct learner lines of up to ``limit`` recorded accesses ({"site": frame})."""
+        out = []
+        for r in records:
+            w = self.where([r["site"]]) if r.get("site") else ""
+            if w and w not in out:
+                out.append(w)
+            if len(out) == limit:
+                break
+        return ", ".join(out) or "(no line of yours was found)"
+
     def is_learner(self, path: str) -> bool:
         return os.path.abspath(path).startswith(str(self.submission) + os.sep)
 

@@ -95,18 +95,25 @@ def new_threads(before: set) -> list:
             if t.ident not in before and t.name not in ("kit-call", "kit-monitor") and t.is_alive()]
 
 
-def child_processes() -> list:
-    """This process's children, alive or zombie: [{"pid", "status", "name"}]."""
-    try:
-        import psutil
-    except ImportError:  # pragma: no cover
-        return []
+def child_processes(recursive: bool = False) -> list:
+    """This process's children (or all descendants), alive or zombie, except
+    multiprocessing's own helpers (resource tracker, forkserver): [{"pid", "status"}]."""
+    import psutil
     out = []
-    for p in psutil.Process().children(recursive=True):
+    for p in psutil.Process().children(recursive=recursive):
         try:
-            out.append({"pid": p.pid, "status": p.status(), "name": " ".join(p.cmdline())[:80]})
+            status = p.status()
+        except psutil.NoSuchProcess:
+            continue  # reaped meanwhile
         except psutil.Error:
+            status = "unknown"
+        try:
+            cmd = " ".join(p.cmdline())
+        except psutil.Error:  # a zombie has no command line
+            cmd = ""
+        if "resource_tracker" in cmd or "forkserver" in cmd:
             continue
+        out.append({"pid": p.pid, "status": status})
     return out
 
 

@@ -125,3 +125,20 @@ def test_fail_under_and_exit_status(tmp_path, run_kit):
     assert p.returncode == 1, p.stdout
     p = run_kit("grade", ROOT / "exercises", "--out", tmp_path, "--only", "threads_start_join")
     assert p.returncode == 0, p.stdout
+
+
+@pytest.mark.skipif(not shutil.which("taskset"), reason="taskset (util-linux) is not installed")
+def test_one_cpu_makes_speedup_inconclusive_and_keeps_every_other_point(tmp_path):
+    import subprocess
+    import sys
+    p = subprocess.run(["taskset", "-c", "0", sys.executable, "-m", "kit", "grade", str(ROOT / "solutions"),
+                        "--out", str(tmp_path), "--only", "pool_map", "choose_executor"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=300,
+                       env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert p.returncode == 0, p.stdout + p.stderr
+    data = json.loads((tmp_path / "report.json").read_text())
+    status = {r["key"]: r["status"] for r in data["results"]}
+    timing = {r["key"] for r in data["results"] if r["timing"]}
+    assert {status[k] for k in timing} == {"inconclusive"}, status
+    assert all(s == "passed" for k, s in status.items() if k not in timing), status
+    assert data["score"] == data["max"] == 16

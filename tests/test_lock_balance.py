@@ -3,6 +3,7 @@ import threading
 import time
 
 import pytest
+from helpers import LOCK_HINT, within
 
 pytestmark = pytest.mark.timeout(10)
 
@@ -76,27 +77,6 @@ def spy_account(mod, balance=0, switch=False):
     return account
 
 
-def within(seconds, what, func, *args):
-    """Call func(*args) in a helper thread; fail (instead of hanging the run) if it takes too long."""
-    outcome = {}
-
-    def call():
-        try:
-            outcome["value"] = func(*args)
-        except BaseException as exc:
-            outcome["error"] = exc
-
-    helper = threading.Thread(target=call, daemon=True)
-    helper.start()
-    helper.join(timeout=seconds)
-    assert not helper.is_alive(), (
-        f"{what} did not return within {seconds} s: deadlock? A threading.Lock is not reentrant, "
-        f"so a method holding self.lock must not call another method that takes it again.")
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome.get("value")
-
-
 def unguarded(account):
     return [(kind, n) for kind, held, n in account.log if not held]
 
@@ -139,7 +119,7 @@ def test_change_it_keeps_the_balance_and_does_not_deadlock(load):
     account = mod.Account(3)
     # Run it in a helper thread: if change_it takes the (non-reentrant) lock and then
     # calls deposit(), which takes it again, the thread hangs and we report it.
-    within(3, "Account(3).change_it(5)", account.change_it, 5)
+    within(3, "Account(3).change_it(5)", account.change_it, 5, hint=LOCK_HINT)
     assert account.balance == 3, f"Account(3).change_it(5): balance was {account.balance!r}, expected 3."
     assert not account.lock.locked(), "After change_it returned, the lock was still held."
 
@@ -175,7 +155,7 @@ def test_change_it_is_one_atomic_step(load):
 def test_run_threads_loses_no_update_even_when_threads_switch_often(load):
     mod = load("lock_balance")
     account = spy_account(mod, 0, switch=True)  # yields to the other thread at every access
-    within(5, "run_threads(account, [5, 8], iterations=500)", mod.run_threads, account, [5, 8], 500)
+    within(5, "run_threads(account, [5, 8], iterations=500)", mod.run_threads, account, [5, 8], 500, hint=LOCK_HINT)
     assert account.balance == 0, (
         f"Called run_threads(account, [5, 8], iterations=500) with forced thread switches. "
         f"Balance was {account.balance!r}, expected 0 (an update was lost).")
@@ -199,7 +179,7 @@ def test_run_threads_starts_one_thread_per_amount_and_joins_them_all(load):
 
     account = MeetingAccount(0)
     account.lock = CheckedLock()
-    within(5, f"run_threads(account, {amounts}, iterations=50)", mod.run_threads, account, amounts, 50)
+    within(5, f"run_threads(account, {amounts}, iterations=50)", mod.run_threads, account, amounts, 50, hint=LOCK_HINT)
     assert len(seen) == 3, f"run_threads(account, {amounts}, 50) used {len(seen)} threads, expected 3."
     running = [t.name for t in seen.values() if t.is_alive()]
     assert running == [], f"When run_threads returned, threads {running} were still running, expected all joined."

@@ -4,32 +4,9 @@ import threading
 import time
 
 import pytest
+from helpers import within
 
 pytestmark = pytest.mark.timeout(20)
-
-
-def call_with_deadline(description, func, *args, timeout=10.0):
-    """Call func in a helper thread; if it has not returned after `timeout` s, kill its
-    child processes (so the call can unblock and nothing is left running) and fail."""
-    box = {}
-
-    def call():
-        try:
-            box["value"] = func(*args)
-        except BaseException as error:  # handed to the test below
-            box["error"] = error
-
-    thread = threading.Thread(target=call, daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        for child in multiprocessing.active_children():
-            child.kill()
-            child.join(5)
-        pytest.fail(f"Called {description}. It had not returned after {timeout:.0f} s: a deadlock?")
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
 
 
 def start_echo_worker_in_thread(mod, conn):
@@ -60,7 +37,7 @@ def receive(conn, thread, timeout=5.0):
 
 def test_roundtrip_returns_the_seed_list(load):
     mod = load("pipe_echo")
-    got = call_with_deadline("roundtrip([42, None, 'hello'])", mod.roundtrip, [42, None, "hello"])
+    got = within(10, "roundtrip([42, None, 'hello'])", mod.roundtrip, [42, None, "hello"])
     assert got == [42, None, "hello"], (
         f"Called roundtrip([42, None, 'hello']). Returned {got!r}, expected [42, None, 'hello'].")
     alive = multiprocessing.active_children()
@@ -70,7 +47,7 @@ def test_roundtrip_returns_the_seed_list(load):
 def test_roundtrip_of_a_large_object_receives_before_joining(load):
     mod = load("pipe_echo")
     big = bytes(range(256)) * 4096  # 1 MiB: more than the pipe holds
-    got = call_with_deadline("roundtrip(<1 MiB of bytes>)", mod.roundtrip, big)
+    got = within(10, "roundtrip(<1 MiB of bytes>)", mod.roundtrip, big)
     assert got == big, f"Called roundtrip(<1 MiB of bytes>). Returned {len(got)} bytes, expected the same 1 MiB."
 
 
@@ -132,7 +109,7 @@ def test_echo_worker_in_a_spawned_child_stops_on_eof(load):
 def test_ping_pong_returns_the_echoes_in_order(load):
     mod = load("pipe_echo")
     messages = [1, "two", [3], {"four": (4, 4.0)}, 0, ""]
-    got = call_with_deadline(f"ping_pong({messages!r})", mod.ping_pong, messages)
+    got = within(10, f"ping_pong({messages!r})", mod.ping_pong, messages)
     assert got == messages, f"Called ping_pong({messages!r}). Returned {got!r}, expected {messages!r}."
     alive = multiprocessing.active_children()
     assert alive == [], f"Called ping_pong(...). Still running afterwards: {alive}, expected none."
@@ -140,8 +117,8 @@ def test_ping_pong_returns_the_echoes_in_order(load):
 
 def test_ping_pong_of_nothing_and_of_many(load):
     mod = load("pipe_echo")
-    got = call_with_deadline("ping_pong([])", mod.ping_pong, [])
+    got = within(10, "ping_pong([])", mod.ping_pong, [])
     assert got == [], f"Called ping_pong([]). Returned {got!r}, expected []."
     messages = [bytes([i]) * 100_000 for i in range(50)]  # 50 messages of ~100 KB
-    got = call_with_deadline("ping_pong(<50 messages of 100 KB>)", mod.ping_pong, messages)
+    got = within(10, "ping_pong(<50 messages of 100 KB>)", mod.ping_pong, messages)
     assert got == messages, "Called ping_pong(<50 messages of 100 KB>). The echoes differ from the messages."

@@ -5,8 +5,11 @@ import threading
 import time
 
 import pytest
+from helpers import within
 
 pytestmark = pytest.mark.timeout(20)
+
+DRAIN_HINT = "Drain `out` before joining the processes."
 
 
 def drain(q):
@@ -15,31 +18,6 @@ def drain(q):
     while not q.empty():
         items.append(q.get_nowait())
     return items
-
-
-def call_with_deadline(description, func, *args, timeout=10.0, **kwargs):
-    """Call func in a helper thread; if it has not returned after `timeout` s, kill its
-    child processes (so the call can unblock and nothing is left running) and fail."""
-    box = {}
-
-    def call():
-        try:
-            box["value"] = func(*args, **kwargs)
-        except BaseException as error:  # handed to the test below
-            box["error"] = error
-
-    thread = threading.Thread(target=call, daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        for child in multiprocessing.active_children():
-            child.kill()
-            child.join(5)
-        pytest.fail(f"Called {description}. It had not returned after {timeout:.0f} s: "
-                    f"a deadlock? Drain `out` before joining the processes.")
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
 
 
 def test_writer_puts_items_then_one_sentinel_per_reader(load):
@@ -93,14 +71,14 @@ def test_reader_process_ends_by_itself(load):
 
 def test_pipeline_with_one_reader_keeps_input_order(load):
     mod = load("queue_reader_writer")
-    got = call_with_deadline("run_pipeline(['A', 'B', 'C'])", mod.run_pipeline, ["A", "B", "C"])
+    got = within(10, "run_pipeline(['A', 'B', 'C'])", mod.run_pipeline, ["A", "B", "C"], hint=DRAIN_HINT)
     assert got == ["A", "B", "C"], f"Called run_pipeline(['A', 'B', 'C']). Returned {got!r}, expected ['A', 'B', 'C']."
 
 
 def test_pipeline_with_three_readers_returns_every_item_once(load):
     mod = load("queue_reader_writer")
     items = list(range(100))  # includes 0, a real item
-    got = call_with_deadline("run_pipeline(range(100), n_readers=3)", mod.run_pipeline, items, n_readers=3)
+    got = within(10, "run_pipeline(range(100), n_readers=3)", mod.run_pipeline, items, n_readers=3, hint=DRAIN_HINT)
     assert sorted(got) == items, (
         f"Called run_pipeline(list(range(100)), n_readers=3). Returned {len(got)} items "
         f"(sorted: {sorted(got)[:5]}...), expected each of 0..99 exactly once.")
@@ -110,7 +88,7 @@ def test_pipeline_with_three_readers_returns_every_item_once(load):
 
 def test_pipeline_of_no_items(load):
     mod = load("queue_reader_writer")
-    got = call_with_deadline("run_pipeline([], n_readers=2)", mod.run_pipeline, [], n_readers=2)
+    got = within(10, "run_pipeline([], n_readers=2)", mod.run_pipeline, [], n_readers=2, hint=DRAIN_HINT)
     assert got == [], f"Called run_pipeline([], n_readers=2). Returned {got!r}, expected []."
 
 
@@ -118,8 +96,8 @@ def test_large_payloads_do_not_deadlock(load):
     mod = load("queue_reader_writer")
     # 300 items of 32 KiB = 9.4 MiB, far more than a pipe holds (~64 KiB).
     items = [bytes([i % 256]) * 32768 + i.to_bytes(2, "big") for i in range(300)]
-    got = call_with_deadline("run_pipeline(<300 items of 32 KiB>, n_readers=2)",
-                             mod.run_pipeline, items, n_readers=2)
+    got = within(10, "run_pipeline(<300 items of 32 KiB>, n_readers=2)",
+                 mod.run_pipeline, items, n_readers=2, hint=DRAIN_HINT)
     assert sorted(got) == sorted(items), (
         f"Called run_pipeline(<300 items of 32 KiB>, n_readers=2). Returned {len(got)} items, "
         f"expected the same 300 items.")
@@ -135,7 +113,7 @@ def test_pipeline_never_terminates_a_process(load, monkeypatch):
     # Record (and ignore) terminate()/kill(): readers must stop on their sentinel.
     monkeypatch.setattr(multiprocessing.process.BaseProcess, "terminate", refuse)
     monkeypatch.setattr(multiprocessing.process.BaseProcess, "kill", refuse)
-    got = call_with_deadline("run_pipeline([1, 2, 3], n_readers=2)", mod.run_pipeline, [1, 2, 3], n_readers=2)
+    got = within(10, "run_pipeline([1, 2, 3], n_readers=2)", mod.run_pipeline, [1, 2, 3], n_readers=2, hint=DRAIN_HINT)
     assert killed == [], (
         f"Called run_pipeline([1, 2, 3], n_readers=2). It called terminate() or kill() on {len(killed)} process(es), "
         f"expected none: stop each reader with a sentinel.")

@@ -3,29 +3,9 @@ import threading
 import time
 
 import pytest
+from helpers import LOCK_HINT, within
 
 pytestmark = pytest.mark.timeout(10)
-
-
-def within(seconds, what, func, *args):
-    """Call func(*args) in a helper thread; fail (instead of hanging the run) if it takes too long."""
-    outcome = {}
-
-    def call():
-        try:
-            outcome["value"] = func(*args)
-        except BaseException as exc:
-            outcome["error"] = exc
-
-    helper = threading.Thread(target=call, daemon=True)
-    helper.start()
-    helper.join(timeout=seconds)
-    assert not helper.is_alive(), (
-        f"{what} did not return within {seconds} s: deadlock? record_many holds the lock and "
-        f"calls record, which takes it again: that needs a threading.RLock, not a Lock.")
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome.get("value")
 
 
 def free_for_other_threads(lock, wait=1.0):
@@ -76,7 +56,7 @@ def test_record_many_calls_record_for_each_amount_without_deadlock(load):
             super().record(amount)
 
     ledger = Observed()
-    within(3, "record_many([1, 2, 3])", ledger.record_many, [1, 2, 3])
+    within(3, "record_many([1, 2, 3])", ledger.record_many, [1, 2, 3], hint=LOCK_HINT)
     assert calls == [1, 2, 3], f"record_many([1, 2, 3]) called self.record with {calls!r}, expected [1, 2, 3]."
     assert ledger.snapshot() == (6, 3), f"After record_many([1, 2, 3]), snapshot() was {ledger.snapshot()!r}, expected (6, 3)."
     assert free_for_other_threads(ledger.lock), "After record_many returned, the lock was not free."
@@ -94,7 +74,7 @@ def test_record_many_holds_the_lock_for_the_whole_batch(load):
             super().record(amount)
 
     ledger = Observed()
-    within(5, "record_many([1, 2, 3])", ledger.record_many, [1, 2, 3])
+    within(5, "record_many([1, 2, 3])", ledger.record_many, [1, 2, 3], hint=LOCK_HINT)
     assert free_during == [False, False, False], (
         f"During record_many([1, 2, 3]), another thread could take the lock before each record call: "
         f"{free_during!r}, expected [False, False, False] (the lock held across the batch).")
@@ -111,7 +91,7 @@ def test_a_failing_record_keeps_earlier_amounts_and_releases_the_lock(load):
 
     ledger = NoNegatives()
     with pytest.raises(ValueError):
-        within(3, "record_many([1, 2, -1, 4])", ledger.record_many, [1, 2, -1, 4])
+        within(3, "record_many([1, 2, -1, 4])", ledger.record_many, [1, 2, -1, 4], hint=LOCK_HINT)
     assert (ledger.entries, ledger.total) == ([1, 2], 3), (
         f"record_many([1, 2, -1, 4]) where record(-1) raises: entries={ledger.entries!r}, "
         f"total={ledger.total!r}, expected [1, 2] and 3.")

@@ -10,31 +10,10 @@ import random
 import threading
 import time
 
-from kit.probe import call, jsonable, learner
+from kit.probe import call, child_processes, jsonable, learner
 
 LIMIT = 2.0   # a call that takes longer is reported as hung
 RECV = 1.5    # wait this long for an echo
-
-
-def _children():
-    """Our child processes (alive or zombie), except multiprocessing's own helpers."""
-    import psutil
-    out = []
-    for p in psutil.Process().children(recursive=False):
-        try:
-            status = p.status()
-        except psutil.NoSuchProcess:
-            continue  # reaped meanwhile
-        except psutil.Error:
-            status = "unknown"
-        try:
-            cmd = " ".join(p.cmdline())
-        except psutil.Error:  # a zombie has no command line
-            cmd = ""
-        if "resource_tracker" in cmd or "forkserver" in cmd:
-            continue
-        out.append({"pid": p.pid, "status": status})
-    return out
 
 
 def _big(size, seed):
@@ -46,14 +25,14 @@ def roundtrip(obj, big_size, big_seed, seed):
     m = learner("pipe_echo")
     out = {}
     small = call(m.roundtrip, obj, timeout=LIMIT)
-    out["small"] = {"call": jsonable(small), "left": _children()}
+    out["small"] = {"call": jsonable(small), "left": child_processes()}
     if small["raised"] or small["hung"]:
         return out
     big = call(m.roundtrip, _big(big_size, big_seed), timeout=LIMIT + 1)
     got = big["returned"]
     big = jsonable(big)
     big["returned"] = None
-    out["big"] = {"call": big, "left": _children(),
+    out["big"] = {"call": big, "left": child_processes(),
                   "type": type(got).__name__,
                   "length": len(got) if isinstance(got, (bytes, bytearray)) else None,
                   "sha256": hashlib.sha256(got).hexdigest() if isinstance(got, (bytes, bytearray)) else None}
@@ -158,7 +137,7 @@ def eof(messages, seed):
 def ping_pong(messages, seed):
     m = learner("pipe_echo")
     res = call(m.ping_pong, messages, timeout=LIMIT)
-    return {"call": jsonable(res), "left": _children()}
+    return {"call": jsonable(res), "left": child_processes()}
 
 
 def spawn(obj, messages, seed):

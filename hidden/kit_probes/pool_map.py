@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 
-from kit.probe import call, jsonable, learner, mark
+from kit.probe import call, child_processes, jsonable, learner, mark
 
 WAIT = 1.0        # a task waiting for another gives up after this: serial code is slow, not stuck
 POLL = 0.003
@@ -42,25 +42,6 @@ def wait_until(test, timeout):
         if time.monotonic() >= deadline:
             return False
         time.sleep(POLL)
-
-
-def children():
-    """This process's descendants, alive or zombie, leaving out multiprocessing's helpers."""
-    import psutil
-    out = []
-    for p in psutil.Process().children(recursive=True):
-        try:
-            status = p.status()
-        except psutil.Error:
-            continue
-        try:
-            cmd = " ".join(p.cmdline())
-        except psutil.Error:
-            cmd = ""
-        if "resource_tracker" in cmd or "forkserver" in cmd:
-            continue
-        out.append({"pid": p.pid, "status": status})
-    return out
 
 
 def track_pools():
@@ -161,7 +142,7 @@ def first_error(n, bad, seed):
     try:
         items = [(d, i, i, bad) for i in range(n)]
         out = call(m.parallel_map, failing, items, processes=n, timeout=n * WAIT + 2)
-        left = children()
+        left = child_processes(recursive=True)
         return {"out": jsonable(out), "left": left, "pool_calls": log["calls"]}
     finally:
         shutil.rmtree(d, ignore_errors=True)
@@ -179,7 +160,7 @@ def cleanup(n, fail, seed):
             items = list(range(n))
             func = square
         out = call(m.parallel_map, func, items, processes=2, timeout=6)
-        left = children()
+        left = child_processes(recursive=True)
         return {"out": jsonable(out), "left": left, "pool_calls": log["calls"]}
     finally:
         shutil.rmtree(d, ignore_errors=True)
@@ -195,7 +176,7 @@ def processes(n, seed):
         # Wait (up to 2 s) until all n tasks are waiting at the gate, then count the workers.
         wait_until(lambda: count(d, "arrive") >= n or finished.is_set(), 2 * WAIT)
         seen["arrived"] = count(d, "arrive")
-        seen["workers"] = [c["pid"] for c in children() if c["status"] != "zombie"]
+        seen["workers"] = [c["pid"] for c in child_processes(recursive=True) if c["status"] != "zombie"]
         touch(os.path.join(d, "go"))
 
     t = threading.Thread(target=counter, daemon=True)

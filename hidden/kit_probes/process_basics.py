@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 
-from kit.probe import call, jsonable, learner
+from kit.probe import call, child_processes, jsonable, learner
 
 HOLD = 1.5    # a held child gives up waiting after this
 WAIT = 1.0    # barrier timeout for the overlap check
@@ -101,25 +101,6 @@ def _square(value):
 
 
 # -- probe side ------------------------------------------------------------------------
-def _children():
-    """Our child processes (alive or zombie), except multiprocessing's own helpers."""
-    import psutil
-    out = []
-    for p in psutil.Process().children(recursive=False):
-        try:
-            status = p.status()
-        except psutil.NoSuchProcess:
-            continue  # reaped meanwhile
-        except psutil.Error:
-            status = "unknown"
-        try:
-            cmd = " ".join(p.cmdline())
-        except psutil.Error:  # a zombie has no command line
-            cmd = ""
-        if "resource_tracker" in cmd or "forkserver" in cmd:
-            continue
-        out.append({"pid": p.pid, "status": status})
-    return out
 
 
 def _joining(frame):
@@ -189,7 +170,7 @@ def all_joined(n, seed):
     release[n - 1] = 1
     args = [(i, i, pids, release, -1) for i in range(n)]
     out = _call_with_monitor(m.run_in_processes, (held_exit, args), pids, release, LIMIT)
-    left = _children()
+    left = child_processes()
     for i in range(n):
         release[i] = 1
     return {"out": jsonable(out), "left": left, "pids": list(pids)}
