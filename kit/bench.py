@@ -24,8 +24,8 @@ def main(argv=None) -> int:
             d = grade(ROOT / "solutions", out=Path(tmp) / f"s{i}")
             secs.append(d["info"]["seconds"])
             scores.append(f"{d['score']:g}/{d['max']:g}")
-            ref += [r["figures"].get("reference_speedup") for r in d["results"]
-                    if r["timing"] and r["figures"].get("reference_speedup")]
+            ref += [r["figures"].get("speedup_reference") for r in d["results"]
+                    if r["timing"] and r["figures"].get("speedup_reference")]
             print(f"solutions run {i + 1}: {d['score']:g}/{d['max']:g} in {d['info']['seconds']} s")
         hang_dir = Path(tmp) / "hangs"
         hang_dir.mkdir()

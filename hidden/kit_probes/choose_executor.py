@@ -11,8 +11,8 @@ import tempfile
 import threading
 import time
 
-from kit.probe import call, jsonable, learner
-from kit_probes.pool_map import (WAIT, TaskError, available_cpus, calibrate, chained, children, count,
+from kit.probe import call, child_processes, jsonable, learner
+from kit_probes.pool_map import (WAIT, TaskError, available_cpus, calibrate, chained, count,
                                  gate, speedup, touch, wait_until, work, work_pid, _first_ok)
 
 CAP = 32
@@ -104,13 +104,13 @@ def _results(fn_name, values, bad, mode, chain, seed):
     n = len(values)
     try:
         args = [(d, i, x, n if chain else 1) for i, x in enumerate(values)]
-        main = call(fn, chained_call, args, timeout=n * WAIT + 2)
+        main = call(fn, chained_call, args, timeout=WAIT + 3)
         empty = call(fn, chained_call, [], timeout=3)
         shutil.rmtree(d, ignore_errors=True)
         os.mkdir(d)
         b = list(bad) if chain else [bad[0], -1]
         args = [(d, i, i, b, mode) for i in range(n)]
-        err = call(fn, failing_call, args, timeout=n * WAIT + 2)
+        err = call(fn, failing_call, args, timeout=WAIT + 3)
         return {"main": jsonable(main), "empty": jsonable(empty), "error": jsonable(err)}
     finally:
         shutil.rmtree(d, ignore_errors=True)
@@ -129,10 +129,10 @@ def io_overlap(n, m, seed):
     mod = learner("choose_executor")
     d1, d2 = _tmp(), _tmp()
     try:
-        first = call(mod.run_io_bound, together, [(d1, i, n) for i in range(n)], timeout=n * WAIT + 2)
+        first = call(mod.run_io_bound, together, [(d1, i, n) for i in range(n)], timeout=2 * WAIT + 2)
         out = {"first": jsonable(first)}
         if not first["hung"] and first["raised"] is None and first["returned"] == ["together"] * n:
-            second = call(mod.run_io_bound, crowd, [(d2, i) for i in range(m)], timeout=m * HOLD + 4)
+            second = call(mod.run_io_bound, crowd, [(d2, i) for i in range(m)], timeout=2 * HOLD + 3)
             out["second"] = jsonable(second)
         return out
     finally:
@@ -151,7 +151,7 @@ def io_no_processes(n, seed):
         return start(self)
     mpp.BaseProcess.start = tracked
     out = call(mod.run_io_bound, where, [(os.getpid(),)] * n, timeout=4)
-    return {"out": jsonable(out), "caller": os.getpid(), "started": started, "left": children()}
+    return {"out": jsonable(out), "caller": os.getpid(), "started": started, "left": child_processes(recursive=True)}
 
 
 def _gate_run(mod, d, n, settle):
@@ -163,7 +163,7 @@ def _gate_run(mod, d, n, settle):
         if settle:
             time.sleep(settle)  # let any extra worker show up
         seen["arrived"] = count(d, "arrive")
-        seen["workers"] = len([c for c in children() if c["status"] != "zombie"])
+        seen["workers"] = len([c for c in child_processes(recursive=True) if c["status"] != "zombie"])
         touch(os.path.join(d, "go"))
 
     t = threading.Thread(target=counter, daemon=True)

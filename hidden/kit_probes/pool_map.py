@@ -128,7 +128,7 @@ def results(values, seed):
     n = len(values)
     try:
         items = [(d, i, x, n) for i, x in enumerate(values)]
-        main = call(m.parallel_map, chained, items, processes=n, timeout=n * WAIT + 2)
+        main = call(m.parallel_map, chained, items, processes=n, timeout=WAIT + 3)
         empty = call(m.parallel_map, chained, [], processes=2, timeout=3)
         return {"main": jsonable(main), "empty": jsonable(empty)}
     finally:
@@ -141,7 +141,7 @@ def first_error(n, bad, seed):
     d = _tmp()
     try:
         items = [(d, i, i, bad) for i in range(n)]
-        out = call(m.parallel_map, failing, items, processes=n, timeout=n * WAIT + 2)
+        out = call(m.parallel_map, failing, items, processes=n, timeout=WAIT + 3)
         left = child_processes(recursive=True)
         return {"out": jsonable(out), "left": left, "pool_calls": log["calls"]}
     finally:

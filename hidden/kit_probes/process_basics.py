@@ -182,7 +182,7 @@ def overlap(n, seed):
     barrier = multiprocessing.Barrier(n, timeout=WAIT)
     status = multiprocessing.Array("i", n, lock=False)
     out = call(m.run_in_processes, meet, [(i, barrier, status) for i in range(n)],
-               timeout=n * WAIT + LIMIT)
+               timeout=2 * WAIT + LIMIT)
     # Children may still be finishing if the learner did not join them all: give them a moment.
     deadline = time.monotonic() + (2.0 if not (out["raised"] or out["hung"]) else 0.0)
     while time.monotonic() < deadline and not all(status):

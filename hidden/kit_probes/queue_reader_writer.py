@@ -211,11 +211,11 @@ class _LateBytes(bytes):
 
 
 def no_terminate(items, seed):
-    from kit_probes.pool_map import children
+    from kit.probe import child_processes
     m = learner("queue_reader_writer")
     tr = Tracker()
     out = call(m.run_pipeline, items, timeout=3)
-    left = children()  # before anything of ours polls (and so reaps) the learner's processes
+    left = child_processes(recursive=True)  # before anything of ours polls (and so reaps) the learner's processes
     codes = [p.exitcode for p in tr.procs]
     return {"out": jsonable(out), "left": left, "killed": tr.killed, "codes": codes}
 

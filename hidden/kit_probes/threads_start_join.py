@@ -88,7 +88,7 @@ def overlap(n, seed):
             seen[i] = "alone"
         finished.release()
         return i
-    out = call(m.run_in_threads, f, [(i,) for i in range(n)], timeout=n * WAIT + LIMIT)
+    out = call(m.run_in_threads, f, [(i,) for i in range(n)], timeout=2 * WAIT + LIMIT)
     if not out["hung"] and not out["raised"]:
         for _ in range(n):  # calls the learner forgot to join still report
             finished.acquire(timeout=WAIT + 0.5)
