@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import sys
 from pathlib import Path
 
@@ -52,11 +51,9 @@ def hint(session: nox.Session) -> None:
 def grade(session: nox.Session) -> None:
     """Grade a submission with the hidden suite (exercises/ by default; -- PATH [options])."""
     install(session)
-    args = list(session.posargs)
-    # Relative paths are the caller's, not the repo's: nox runs from the noxfile's folder.
-    if args and not args[0].startswith("-") and not os.path.isabs(args[0]):
-        args[0] = os.path.join(session.invoked_from, args[0])
-    kit(session, "grade", *args)
+    # Run where the caller stands: their relative PATH and the default grade-report/ are theirs.
+    session.chdir(session.invoked_from)
+    kit(session, "grade", *session.posargs)
 
 
 @nox.session(python=PYTHONS, default=False)
