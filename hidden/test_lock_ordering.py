@@ -32,6 +32,25 @@ def _desc(t):
     return f"transfer({t[0]}, {t[1]}, {t[2]})"
 
 
+def _finished_transfers(check, call, obs, specs, plan, limit):
+    """Every transfer of ``plan`` finished without raising; return the expected balances."""
+    if obs["hung"]:
+        h = obs["hung"][0]
+        check.fail(f"Called {call}. Thread {h['thread']} did not finish within {limit} s; it was blocked at "
+                   f"{check.where(h['stack']) or 'an unknown place'}.")
+    for w in obs["results"]:
+        for o in w:
+            _raised(check, call, o)
+            check.expect(not o["raised"], f"Called {call}. A transfer raised InsufficientFunds, but every account "
+                                          "had enough money for all its transfers.")
+    final = [b for _, b in specs]
+    for calls in plan:
+        for s, d, amount in calls:
+            final[s] -= amount
+            final[d] += amount
+    return final
+
+
 def test_correct_moves_money(check):
     rng = check.rng
     cases = []
@@ -84,20 +103,7 @@ def test_safe_locks_held(check):
     call = f"transfers between accounts {ids} from 2 threads"
     for d in obs["tracker"]["deadlocks"][:1]:
         _deadlock_msg(check, call, d, ORDER_HINT)
-    if obs["hung"]:
-        h = obs["hung"][0]
-        check.fail(f"Called {call}. Thread {h['thread']} did not finish within 3 s; it was blocked at "
-                   f"{check.where(h['stack']) or 'an unknown place'}.")
-    for w in obs["results"]:
-        for o in w:
-            _raised(check, call, o)
-            check.expect(not o["raised"], f"Called {call}. A transfer raised InsufficientFunds, but every account "
-                                          "had enough money.")
-    final = [b for _, b in specs]
-    for calls in plan:
-        for s, d, amount in calls:
-            final[s] -= amount
-            final[d] += amount
+    final = _finished_transfers(check, call, obs, specs, plan, limit=3)
     check.expect(obs["final"] == final, f"Called {call}. The balances ended at {obs['final']}, expected {final}.")
     check.expect(obs["n_accesses"] > 0, f"Called {call}. No read or write of .balance was seen: read and write the "
                                         "accounts' `balance` attributes directly.")
@@ -196,20 +202,7 @@ def test_safe_stress(check):
     call = f"{k} threads each making {min(map(len, plan))} to {max(map(len, plan))} transfers between accounts {ids}"
     if obs["tracker"]["deadlocks"]:
         _deadlock_msg(check, call, obs["tracker"]["deadlocks"][0], "The transfers did not all finish. " + ORDER_HINT)
-    if obs["hung"]:
-        h = obs["hung"][0]
-        check.fail(f"Called {call}. Thread {h['thread']} did not finish within 4 s; it was blocked at "
-                   f"{check.where(h['stack']) or 'an unknown place'}.")
-    for w in obs["results"]:
-        for o in w:
-            _raised(check, call, o)
-            check.expect(not o["raised"], f"Called {call}. A transfer raised InsufficientFunds, but every account "
-                                          "had enough money for all its transfers.")
-    final = [b for _, b in specs]
-    for calls in plan:
-        for s, d, a in calls:
-            final[s] -= a
-            final[d] += a
+    final = _finished_transfers(check, call, obs, specs, plan, limit=4)
     check.expect(sum(obs["final"]) == sum(final),
                  f"Called {call}. Money was not conserved: the balances ended at {obs['final']} (total "
                  f"{sum(obs['final'])}), expected {final} (total {sum(final)}).")

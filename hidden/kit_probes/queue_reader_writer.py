@@ -94,8 +94,8 @@ class Recorder:
         pass
 
 
-class Late(str):
-    """A str item whose first pickling outside the probe process takes LATE seconds."""
+class _Late:
+    """An item whose first pickling outside the probe process takes LATE seconds."""
 
     def __new__(cls, value, home, delayed=False):
         self = super().__new__(cls, value)
@@ -103,10 +103,19 @@ class Late(str):
         return self
 
     def __reduce__(self):
+        plain = type(self).__mro__[2](self)  # the str or bytes value itself
         if not self.delayed and os.getpid() != self.home:
             time.sleep(LATE)
-            return (Late, (str(self), self.home, True))
-        return (Late, (str(self), self.home, self.delayed))
+            return (type(self), (plain, self.home, True))
+        return (type(self), (plain, self.home, self.delayed))
+
+
+class Late(_Late, str):
+    """A str item that is slow to pickle the first time it leaves the probe process."""
+
+
+class _LateBytes(_Late, bytes):
+    """The same for bytes."""
 
 
 # -- probes ----------------------------------------------------------------------------
@@ -195,19 +204,6 @@ def large(n, size, seed):
             isinstance(g, bytes) for g in got) else False
         res["in_order"] = [bytes(g) for g in got] == [bytes(i) for i in items] if res["complete"] else False
     return res
-
-
-class _LateBytes(bytes):
-    def __new__(cls, value, home, delayed=False):
-        self = super().__new__(cls, value)
-        self.home, self.delayed = home, delayed
-        return self
-
-    def __reduce__(self):
-        if not self.delayed and os.getpid() != self.home:
-            time.sleep(LATE)
-            return (_LateBytes, (bytes(self), self.home, True))
-        return (_LateBytes, (bytes(self), self.home, self.delayed))
 
 
 def no_terminate(items, seed):
