@@ -10,7 +10,8 @@ import nox
 ROOT = Path(__file__).parent
 PYTHONS = ["3.9", "3.10", "3.11", "3.12", "3.13"]
 
-nox.needs_version = ">=2024.10"
+# nox.project.dependency_groups (install() below) first shipped in nox 2025.02.09.
+nox.needs_version = ">=2025.2.9"
 nox.options.sessions = ["check"]
 nox.options.reuse_venv = "yes"
 # A learner's machine may lack some Pythons: skip those sessions, don't fail.
@@ -18,14 +19,18 @@ nox.options.error_on_missing_interpreters = False
 
 
 def install(session: nox.Session) -> None:
-    """Install the test stack once per venv; skip pip when nothing changed (warm runs stay fast)."""
+    """Install the test stack once per venv; skip pip when nothing changed (warm runs stay fast).
+
+    Silently: pip's output is shown only if it fails. The group installs tomli on Python
+    3.9 and 3.10, where the kit needs it to read exercises.toml.
+    """
     pyproject = nox.project.load_toml(ROOT / "pyproject.toml")
     deps = nox.project.dependency_groups(pyproject, "test")
     stamp = Path(session.virtualenv.location) / ".kit-deps"
     want = hashlib.sha256("\n".join(deps).encode()).hexdigest()
     if stamp.exists() and stamp.read_text() == want:
         return
-    session.install(*deps)
+    session.install("-q", "--disable-pip-version-check", *deps, silent=True)
     stamp.write_text(want)
 
 
@@ -35,16 +40,37 @@ def kit(session: nox.Session, *args: str, **kwargs) -> None:
 
 @nox.session
 def check(session: nox.Session) -> None:
-    """Run the learner tests on exercises/, one line per exercise (-- NAME for one)."""
+    """Run the learner tests on exercises/, one line per exercise (-- NAME for one, -- --strict for CI)."""
     install(session)
     kit(session, "check", *session.posargs)
 
 
 @nox.session(default=False)
-def hint(session: nox.Session) -> None:
-    """Show the next hint for an exercise: nox -s hint -- NAME."""
+def watch(session: nox.Session) -> None:
+    """Work through the exercises: the current one's tests re-run at every save (keys h n l r q)."""
     install(session)
-    kit(session, "hint", *(session.posargs or ["--help"]))
+    kit(session, "watch", *session.posargs)
+
+
+@nox.session(default=False)
+def hint(session: nox.Session) -> None:
+    """The next hint: nox -s hint -- NAME (--all: every hint, --reset: start over; no NAME: the current one)."""
+    install(session)
+    kit(session, "hint", *session.posargs)
+
+
+@nox.session(name="list", default=False)
+def list_(session: nox.Session) -> None:
+    """The exercises in order, with what is done."""
+    install(session)
+    kit(session, "list", *session.posargs)
+
+
+@nox.session(default=False)
+def reset(session: nox.Session) -> None:
+    """Put an exercise's stub back: nox -s reset -- NAME [--yes] (your file is kept in exercises/.backup/)."""
+    install(session)
+    kit(session, "reset", *(session.posargs or ["--help"]))
 
 
 @nox.session(default=False)
@@ -60,10 +86,12 @@ def grade(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """The kit's own test suite: curriculum, engine, reports and the selftest."""
     install(session)
-    # The selftest's speedup checks measure the machine, not the interpreter: run them on
-    # one Python (the one nox runs on), everything else on every Python.
+    # What measures the machine, not the interpreter (the selftest's speedup checks, the
+    # agreement of check with grade, and the tests marked `once`: isolation, batches,
+    # platforms, the watch loop) runs on one Python, the one nox runs on; the rest on all.
     same = session.python == "{}.{}".format(*sys.version_info[:2])
-    session.run("python", "-m", "pytest", *(session.posargs or ["kit_tests"]),
+    select = [] if same else ["-m", "not once"]
+    session.run("python", "-m", "pytest", *(session.posargs or ["kit_tests", *select]),
                 env={"PYTHONPATH": str(ROOT), "KIT_SELFTEST_TIMING": "1" if same else "0"})
 
 
@@ -72,3 +100,35 @@ def selftest(session: nox.Session) -> None:
     """Grade solutions, stubs, every mutant and alternative; fail on any wrong verdict (-- --repeat N)."""
     install(session)
     kit(session, "selftest", *session.posargs)
+
+
+@nox.session(default=False)
+def release(session: nox.Session) -> None:
+    """Build the student repository (stubs, tests, learner tools): -- OUT [--git]."""
+    install(session)
+    session.chdir(session.invoked_from)
+    kit(session, "release", *session.posargs)
+
+
+@nox.session(default=False)
+def batch(session: nox.Session) -> None:
+    """Grade a whole class in one pass: -- SUBMISSIONS --out DIR [--resume] [--shard K/N]."""
+    install(session)
+    session.chdir(session.invoked_from)
+    kit(session, "batch", *session.posargs)
+
+
+@nox.session(default=False)
+def gradebook(session: nox.Session) -> None:
+    """Merge the gradebooks of batch outputs (shards): -- DIR... [--out OUT]."""
+    install(session)
+    session.chdir(session.invoked_from)
+    kit(session, "gradebook", *session.posargs)
+
+
+@nox.session(default=False)
+def gradescope(session: nox.Session) -> None:
+    """Build the Gradescope autograder zip: -- OUT.zip [--visibility V] [--stdout-visibility V]."""
+    install(session)
+    session.chdir(session.invoked_from)
+    kit(session, "gradescope", *session.posargs)

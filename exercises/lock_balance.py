@@ -22,8 +22,18 @@ The article's bank balance::
         balance = balance - n
 
 Two threads run ``change_it(5)`` and ``change_it(8)`` 100000 times each, and
-the final balance is often not 0. The fix there takes a global lock around each
-call::
+the article says the final balance is often not 0. That held up to CPython 3.9,
+where a thread may be switched out between any two bytecodes. From 3.10 the
+interpreter switches threads only at calls and backward jumps (the end of a
+loop), never between the read and the write of ``balance = balance + n``, so
+on a modern Python this unlocked code almost always ends at 0 -- the bug is
+still there, it just hides (a free-threaded build, or any call between the
+read and the write, brings it back). So the tests and the grader do not wait
+for luck: they force the switch, holding one thread between its read and its
+write of ``balance`` until another thread has written it, and they check that
+``self.lock`` is held at every access.
+
+The fix in the article takes a global lock around each call::
 
     lock.acquire()
     change_it(n)
@@ -40,7 +50,10 @@ What to write
 ``threading.Lock``):
 
 * ``__init__(self, balance=0)``.
-* ``deposit(amount)``: add ``amount`` to ``balance``.
+* ``deposit(amount)``: add ``amount`` to ``balance``. The read and the write
+  of one update happen in ONE hold of the lock: reading under one ``with`` and
+  writing under another lets a second thread write in between, and its update
+  is lost.
 * ``withdraw(amount)``: subtract ``amount``; if ``amount > balance`` raise
   ``InsufficientFunds`` and change nothing. The funds check must read the
   balance under the lock too: checking first and locking afterwards lets
@@ -53,12 +66,17 @@ What to write
 
 ``run_threads(account, amounts, iterations=100_000)``: one thread per amount,
 each calling ``account.change_it(amount)`` ``iterations`` times; start them
-all, then join them all (every one of them -- see exercise 1).
+all, so they run at the same time, then join them all (every one of them --
+see exercise 1).
 
 What a correct solution guarantees
 ----------------------------------
 * Every read and every write of ``balance`` happens while holding
-  ``self.lock``, and the lock is released on every path, exceptions included.
+  ``self.lock`` (the funds check included), and the lock is released on every
+  path -- also when ``withdraw`` raises ``InsufficientFunds``.
+* No update is lost even when a thread is held between its read of
+  ``balance`` and its write; no thread ever sees the balance between
+  ``change_it``'s deposit and its withdrawal.
 * Always use ``self.lock`` (look it up each time, do not keep a copy): the
   tests replace it with an instrumented lock-like object (``acquire``,
   ``release``, ``with``) to force thread switches and to check it is held.
@@ -80,20 +98,20 @@ class Account:
 
     def deposit(self, amount):
         """Add ``amount`` to the balance."""
-        # TODO: add amount to self.balance while holding self.lock (use `with`).
-        raise NotImplementedError("with self.lock: add amount to self.balance")
+        # TODO: add amount to self.balance, reading and writing it under self.lock.
+        raise NotImplementedError("add amount to the balance, under the lock")
 
     def withdraw(self, amount):
         """Subtract ``amount``; raise ``InsufficientFunds`` (changing nothing) if it is more than the balance."""
-        # TODO: while holding self.lock: check the funds (raise InsufficientFunds
-        #       if amount > self.balance), then subtract amount.
-        raise NotImplementedError("with self.lock: check funds, then subtract amount")
+        # TODO: under self.lock: check the funds (raise InsufficientFunds if
+        #       amount > self.balance), then subtract amount.
+        raise NotImplementedError("check the funds and subtract amount, under the lock")
 
     def change_it(self, n):
         """Deposit ``n`` then withdraw ``n``, as one atomic step (the balance ends where it started)."""
-        # TODO: hold self.lock once for both steps: add n, then subtract n.
-        #       Do not call self.deposit/self.withdraw while holding the lock.
-        raise NotImplementedError("with self.lock: balance + n, then balance - n, in one hold of the lock")
+        # TODO: deposit n, then withdraw n, as one atomic step (see "Careful"
+        #       in the instructions above).
+        raise NotImplementedError("deposit n then withdraw n, as one atomic step")
 
 
 def run_threads(account, amounts, iterations=100_000):

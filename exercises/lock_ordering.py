@@ -73,8 +73,7 @@ def transfer(src, dst, amount):
 
     Raises ``InsufficientFunds`` (changing nothing) when ``src.balance < amount``.
     """
-    # TODO: if src is dst, take its lock once and only check the funds.
-    #       Otherwise sort the two accounts by .id, take the first one's lock,
-    #       then the second's; while holding both, check src's funds (raise
-    #       InsufficientFunds) and move the money.
-    raise NotImplementedError("take both locks in id order, check funds, move the money")
+    # TODO: holding both accounts' locks, taken in an order that cannot
+    #       deadlock, check src's funds and move the money; handle the case
+    #       where src is dst.
+    raise NotImplementedError("hold both locks, check the funds, move the money; no deadlock")

@@ -20,11 +20,13 @@ parent's own end. So after ``Process(target=worker, args=(child_conn,))``:
   closes. So the parent closing its end is *not* enough to make the child's
   ``recv()`` raise ``EOFError``: the child keeps the channel open itself. A
   worker that only stops on EOF hangs forever under ``fork`` (it works under
-  ``spawn``, where nothing is inherited). The reliable way to stop it is an
-  explicit message: here, ``None``. Handle EOF too, for the case where the
-  parent disappears.
+  ``spawn`` and ``forkserver``, where the child inherits only what it is
+  passed). The reliable way to stop it is an explicit message: here, ``None``.
+  Handle EOF too, for the case where the parent disappears.
 
-Like a Queue, a pipe holds only about 64 KiB: a child whose ``send`` of a big
+A duplex ``Pipe()`` is not an OS pipe but a connected pair of sockets
+(``socket.socketpair()``); ``Pipe(duplex=False)`` is an OS pipe (about 64 KiB
+on Linux). Either way the buffer is bounded: a child whose ``send`` of a big
 object is not being read cannot finish, so ``recv()`` before ``join()``.
 
 Where it comes from
@@ -62,11 +64,14 @@ What to write
 
 What a correct solution guarantees
 ----------------------------------
-* ``roundtrip`` and ``ping_pong`` return under every start method, with
-  nothing left running: the child is told to stop (``None``), not left waiting
-  for an EOF that ``fork`` prevents.
-* ``echo_worker`` stops cleanly both on ``None`` and on EOF, and closes its
-  end.
+* ``roundtrip`` and ``ping_pong`` return under every start method -- the tests
+  run them under ``spawn``, and ``ping_pong`` under ``fork``, whatever the
+  default -- and join their child, so nothing is left
+  running or as a zombie: the child is told to stop (``None``), not left
+  waiting for an EOF that ``fork`` prevents.
+* ``echo_worker`` stops cleanly both on ``None`` (without echoing it) and on
+  EOF -- in a ``spawn`` child whose parent closed its end, it exits with code
+  0 -- and closes its end.
 
 Example::
 
@@ -86,23 +91,21 @@ def send_one(conn, obj):
 
 def roundtrip(obj):
     """Have a child process send ``obj`` back over a ``Pipe``; return what arrived."""
-    # TODO: parent_conn, child_conn = multiprocessing.Pipe(); start a Process
-    #       running send_one(child_conn, obj); close the parent's copy of
-    #       child_conn; recv() on parent_conn; then join the child; return.
+    # TODO: start a child that sends obj back over a Pipe (with send_one);
+    #       receive it, then join the child; return what arrived.
     raise NotImplementedError("start a child that sends obj, recv it, then join")
 
 
 def echo_worker(conn):
     """Send back every message received on ``conn`` until ``None`` or EOF; then close ``conn``."""
-    # TODO: loop: m = conn.recv() (stop on EOFError); stop if m is None;
-    #       otherwise conn.send(m). Close conn when done (also on error).
+    # TODO: send back every message received, until None or EOF; then close
+    #       conn and return normally.
     raise NotImplementedError("echo each message until None or EOFError, then close conn")
 
 
 def ping_pong(messages):
     """Send each message to an ``echo_worker`` child and collect the echoes, in order."""
-    # TODO: parent_conn, child_conn = multiprocessing.Pipe(); start a Process
-    #       running echo_worker(child_conn); close the parent's child_conn;
-    #       for each message: send it, recv its echo; send None; close
-    #       parent_conn; join the child; return the echoes.
+    # TODO: start echo_worker in a child on one end of a duplex Pipe; send
+    #       each message and receive its echo; tell the worker to stop; join
+    #       the child; return the echoes.
     raise NotImplementedError("start echo_worker in a child, send/recv each message, send None, join")

@@ -4,10 +4,11 @@ The concept
 -----------
 Starting a process per call is costly (a fork, or a whole new interpreter under
 ``spawn``). A ``multiprocessing.Pool(processes)`` starts ``processes`` worker
-processes once (``os.cpu_count()`` of them when ``processes`` is ``None``) and
-hands them tasks. Because each worker is a separate interpreter with its own
-GIL, CPU-bound pure-Python work really runs in parallel -- on a 2-core machine,
-close to twice as fast.
+processes once and hands them tasks. When ``processes`` is ``None`` it starts
+``os.cpu_count()`` of them -- from Python 3.13, ``os.process_cpu_count()``:
+the CPUs this process may use. Because each worker is a separate interpreter
+with its own GIL, CPU-bound pure-Python work really runs in parallel -- on a
+2-core machine, close to twice as fast.
 
 * ``pool.apply_async(func, (arg,))`` queues one task and returns at once with
   an ``AsyncResult``; ``result.get()`` later gives the return value, or
@@ -16,8 +17,9 @@ close to twice as fast.
   empty. ``pool.join()``: wait for them to exit (allowed only after ``close()``
   or ``terminate()``).
 * ``pool.terminate()`` kills the workers at once, finished or not -- and that
-  is what ``with Pool() as pool:`` does when the block ends. Results not yet
-  fetched then never arrive.
+  is what ``with Pool() as pool:`` does when the block ends. Tasks not yet
+  finished then never finish, and their results never arrive: with a ``with``
+  block, ``get()`` every result inside it.
 
 ``func`` travels to the workers by pickling, so it must be a module-level
 function (or a builtin such as ``math.factorial``), never a lambda.
@@ -36,6 +38,12 @@ The article's pool::
 It throws away the ``AsyncResult`` objects, so it never sees a result -- nor an
 exception: a task that raises fails *silently*. Keep every ``AsyncResult`` and
 call ``get()`` on each.
+
+The article's table of ``Pool`` methods also says that ``close()`` "等待所有进程
+结束后，才关闭进程池" (waits for every process to end, then closes the pool).
+It does not wait: ``close()`` returns at once and only refuses new tasks; the
+workers finish the queued ones and exit in the background. ``join()`` is what
+waits for them.
 
 What to write
 -------------
@@ -57,10 +65,17 @@ workload for trying your pool out (it is what speedup checks use).
 What a correct solution guarantees
 ----------------------------------
 * Results in item order; ``[]`` gives ``[]``.
-* The calls run in the pool's worker processes, at most ``processes`` of them,
-  concurrently -- and CPU-bound work gets faster than a serial loop.
+* The calls run in the pool's worker processes: ``processes=N`` gives N
+  workers, and N calls running at the same time (``apply_async`` for every
+  item before waiting for any) -- so CPU-bound work gets faster than a serial
+  loop.
+* The exception re-raised is the first failing *item's*, even when a later
+  item failed first in time.
 * When ``parallel_map`` returns or raises, every pool worker has exited and
-  been joined.
+  been joined: none is left running, none is left a zombie.
+* It works under every start method; the tests run it under ``spawn`` too,
+  where each worker imports your module afresh and ``func`` reaches it by
+  pickling.
 
 Example::
 
@@ -90,8 +105,7 @@ def count_primes(limit):
 
 def parallel_map(func, items, processes=None):
     """Return ``[func(item) for item in items]``, computed in a ``multiprocessing.Pool(processes)``."""
-    # TODO: pool = multiprocessing.Pool(processes); results = [pool.apply_async(
-    #       func, (item,)) for item in items]; pool.close(); pool.join()
-    #       (terminate() and join() instead if anything fails before close);
-    #       then return [r.get() for r in results].
+    # TODO: queue every item on a multiprocessing.Pool(processes) with
+    #       apply_async; close and join the pool (clean it up on every path);
+    #       then return the results in item order.
     raise NotImplementedError("apply_async every item on a Pool, close and join it, then get() each result")

@@ -3,9 +3,14 @@
 The concept
 -----------
 Processes share no memory, so they exchange data through channels.
-``multiprocessing.Queue`` is a process-safe FIFO: ``put(obj)`` pickles ``obj``
-and a background "feeder" thread writes the bytes into an OS pipe; ``get()``
-reads and unpickles the next object, blocking until one is there.
+``multiprocessing.Queue`` is a process-safe FIFO. ``put(obj)`` only appends
+``obj`` to a buffer in this process and returns at once; a background
+"feeder" thread pickles it *later* and writes the bytes into an OS pipe.
+``get()`` reads and unpickles the next object, blocking until one is there.
+"Later" has two consequences: an object changed after ``put()`` may be sent
+as changed (put a copy, or leave it alone), and an item that cannot be
+pickled fails in the feeder thread -- its traceback is printed there and the
+item is dropped -- not at ``put()``, so the reader simply never receives it.
 
 Two facts about it decide how a pipeline must be written:
 
@@ -48,7 +53,9 @@ What to write
   one ``SENTINEL`` per reader.
 * ``reader(q, out)``: ``get`` from ``q`` until a ``SENTINEL`` arrives; put
   each item on ``out``; then put one ``SENTINEL`` on ``out`` (so the
-  collector knows this reader is done) and return.
+  collector knows this reader is done) and return. Wait as long as it takes
+  for the next item -- no ``get`` timeout, no ``empty()`` check: an item may
+  come late, and only a ``SENTINEL`` means the end.
 * ``run_pipeline(items, n_readers=1) -> list``: make two
   ``multiprocessing.Queue`` objects (``q`` and ``out``); start one writer process
   and ``n_readers`` reader processes; collect from ``out`` until
@@ -66,6 +73,8 @@ What a correct solution guarantees
 * Every process ends by itself (exit code 0) and is joined; none is killed.
 * Large payloads -- thousands of items of tens of KiB -- go through without
   deadlock, because ``out`` is drained before anything is joined.
+* It works under every start method; the tests run it under ``spawn`` too,
+  where the targets and their arguments reach the children by pickling.
 
 Example::
 
@@ -81,21 +90,20 @@ SENTINEL = None
 
 def writer(q, items, n_readers=1):
     """Put every item on ``q``, then one ``SENTINEL`` per reader."""
-    # TODO: q.put each item in order; then put SENTINEL n_readers times.
+    # TODO: put every item on q, in order; then one SENTINEL per reader.
     raise NotImplementedError("put every item, then one SENTINEL per reader")
 
 
 def reader(q, out):
     """Move items from ``q`` to ``out`` until a ``SENTINEL``; then put one ``SENTINEL`` on ``out``."""
-    # TODO: loop: item = q.get(); stop when item is SENTINEL; else out.put(item).
-    #       After the loop, out.put(SENTINEL) and return.
+    # TODO: forward the items from q to out until a SENTINEL arrives; then put
+    #       one SENTINEL on out and return.
     raise NotImplementedError("get until SENTINEL, forward each item to out, then put SENTINEL on out")
 
 
 def run_pipeline(items, n_readers=1):
     """Run one writer and ``n_readers`` readers in child processes; return the items that came out."""
-    # TODO: q, out = two multiprocessing.Queue(); one Process(target=writer,
-    #       args=(q, items, n_readers)) and n_readers Process(target=reader,
-    #       args=(q, out)); start them all; collect from out until n_readers
-    #       SENTINELs arrived; only then join every process. No terminate().
+    # TODO: two multiprocessing Queues; one writer process and n_readers reader
+    #       processes; collect from out until every reader has sent its
+    #       SENTINEL; only then join every process. Never terminate().
     raise NotImplementedError("start writer and readers, drain out until n_readers sentinels, then join")

@@ -26,7 +26,9 @@ release); ``with self.lock:`` pairs them for you, on every path.
 What to write
 -------------
 ``class Ledger`` with instance attributes ``entries`` (a list), ``total`` (an
-int) and ``lock`` (a ``threading.RLock``):
+int) and ``lock``: one lock that guards both, and that ``record_many`` can
+hold while ``record`` takes it again in the same thread (choosing that kind of
+lock is the point of this exercise):
 
 * ``record(amount)``: under the lock, append ``amount`` to ``entries`` and add
   it to ``total`` -- both together, so ``total == sum(entries)`` whenever the
@@ -45,6 +47,11 @@ What a correct solution guarantees
 * If a ``record`` call raises midway through a batch, the amounts recorded
   before it stay recorded, the exception reaches the caller, and the lock is
   released.
+* ``entries`` and ``total`` are changed only while holding ``self.lock``, so
+  ``record`` and ``record_many`` called from many threads at once lose
+  nothing. Always use ``self.lock``: the tests may replace it with an
+  instrumented reentrant lock-like object (``acquire``, ``release``, ``with``)
+  to check that it is held.
 * After any call returns, or raises, the lock is free for other threads.
 """
 import threading
@@ -55,21 +62,22 @@ class Ledger:
 
     def __init__(self):
         # TODO: set self.entries to an empty list, self.total to 0 and
-        #       self.lock to a threading.RLock().
-        raise NotImplementedError("set self.entries = [], self.total = 0, self.lock = threading.RLock()")
+        #       self.lock to a lock that record_many can hold while record
+        #       takes it again.
+        raise NotImplementedError("set self.entries, self.total and self.lock")
 
     def record(self, amount):
         """Append ``amount`` and add it to ``total``, under the lock."""
-        # TODO: with self.lock: append amount to self.entries and add it to self.total.
-        raise NotImplementedError("with self.lock: append to entries and add to total")
+        # TODO: under the lock, append amount to self.entries and add it to self.total.
+        raise NotImplementedError("append to entries and add to total, under the lock")
 
     def record_many(self, amounts):
         """Record every amount as one batch: the lock is held across all the ``self.record`` calls."""
-        # TODO: with self.lock held for the whole loop, call self.record(amount)
+        # TODO: holding the lock for the whole batch, call self.record(amount)
         #       for each amount.
-        raise NotImplementedError("with self.lock: call self.record(amount) for each amount")
+        raise NotImplementedError("call self.record(amount) for each amount, holding the lock for the whole batch")
 
     def snapshot(self):
         """Return ``(total, len(entries))``, read together under the lock."""
-        # TODO: with self.lock: return (self.total, len(self.entries)).
-        raise NotImplementedError("with self.lock: return (total, len(entries))")
+        # TODO: read total and the number of entries together, under the lock.
+        raise NotImplementedError("return (total, len(entries)), read under the lock")

@@ -7,10 +7,13 @@ from typing import List, Optional
 
 from . import ROOT
 
-if sys.version_info >= (3, 11):
+try:
     import tomllib
-else:  # pragma: no cover - exercised on 3.9 and 3.10
-    import tomli as tomllib
+except ImportError:  # pragma: no cover - exercised on 3.9 and 3.10
+    try:
+        import tomli as tomllib
+    except ImportError:  # load() says what to install, in one line
+        tomllib = None
 
 TABLE = ROOT / "exercises.toml"
 GROUPS = ("correct", "safe", "parallel")
@@ -39,7 +42,7 @@ class Check:
 
     @property
     def nodeid(self) -> str:
-        return f"test_{self.exercise}.py::{self.test_name}"
+        return f"{self.exercise}/checks.py::{self.test_name}"
 
 
 @dataclass(frozen=True)
@@ -55,8 +58,34 @@ class Exercise:
         return sum(c.points for c in self.checks)
 
 
+class KitError(Exception):
+    """An error the learner caused or can fix: ``python -m kit`` prints it, without a
+    traceback, and exits with ``status``."""
+    status = 2
+
+
+class UnknownExercise(KitError, KeyError):
+    """No exercise by that name (a ``KeyError`` too, for callers that catch that)."""
+
+    def __str__(self) -> str:  # KeyError would quote the whole message
+        return str(self.args[0]) if self.args else ""
+
+
+class MissingTomli(KitError):
+    status = 1
+
+
+def _no_toml_reader() -> MissingTomli:
+    from .i18n import _
+    return MissingTomli(_("Python {version} needs the tomli package to read exercises.toml: "
+                          "python -m pip install tomli (nox sessions install it for you).",
+                          version="{}.{}".format(*sys.version_info[:2])))
+
+
 @lru_cache(maxsize=None)
 def load(path: Path = TABLE) -> List[Exercise]:
+    if tomllib is None:
+        raise _no_toml_reader()
     data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     default_timeout = float(data.get("grading", {}).get("default_timeout", 6.0))
     exercises = []
@@ -79,15 +108,30 @@ def names() -> List[str]:
     return [e.name for e in load()]
 
 
+def unknown(name: str) -> UnknownExercise:
+    """The error for a name that is not in the table: "did you mean ...", and where the list is."""
+    import difflib
+    from .i18n import _
+    close = difflib.get_close_matches(name, names(), n=3, cutoff=0.6)
+    text = _("There is no exercise named {name!r}.", name=name)
+    if close:
+        text += " " + _("Did you mean {names}?", names=" or ".join(close))
+    else:
+        text += " " + _("The exercises: {names} (python -m kit list).", names=", ".join(names()))
+    return UnknownExercise(text)
+
+
 def get(name: str) -> Exercise:
     for e in load():
         if e.name == name:
             return e
-    raise KeyError(f"no exercise named {name!r}; known: {', '.join(names())}")
+    raise unknown(name)
 
 
 def select(only: Optional[List[str]]) -> List[Exercise]:
-    """Exercises by name, in teaching order; every one when ``only`` is empty."""
+    """Exercises by name, in teaching order; every one when ``only`` is empty.
+
+    A name that is not in the table raises ``UnknownExercise`` (a ``KitError``)."""
     if not only:
         return load()
     for n in only:

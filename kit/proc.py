@@ -1,5 +1,8 @@
 """Process-tree control for the judging side: subreaper, tree kill, reaping.
 
+The learner tools use ``kill_group`` too, on every system: nothing here may fail at import
+on Windows or macOS (no ``SIGKILL`` or ``os.killpg`` on Windows, psutil optional).
+
 Facts this rests on (see the grading notes): killing descendants one by one races
 against ``Pool`` re-forking workers, so a sandbox leads its own process group and the
 group is killed whole; a learner can ``setsid`` out of that group, so the judging
@@ -51,10 +54,44 @@ def describe(procs) -> list:
     return out
 
 
-def kill_group(pgid: int, sig=signal.SIGKILL) -> None:
+# Windows has neither SIGKILL nor process groups in the POSIX sense: nothing here may fail
+# at import there (the learner tools import this module on every system).
+KILL = getattr(signal, "SIGKILL", signal.SIGTERM)
+
+
+def kill_group(pgid: int, sig=None) -> None:
+    """Kill the process group ``pgid`` (a process started with ``start_new_session=True``).
+
+    Where there are no process groups (Windows), kill the process ``pgid`` and its
+    descendants instead: psutil if present, else ``taskkill /T``.
+    """
+    if hasattr(os, "killpg"):
+        try:
+            os.killpg(pgid, KILL if sig is None else sig)
+        except (ProcessLookupError, PermissionError, OSError):
+            pass
+        return
+    kill_tree(pgid)
+
+
+def kill_tree(pid: int) -> None:
+    """Kill ``pid`` and every descendant, without process groups (the Windows way)."""
+    if psutil is not None:
+        try:
+            root = psutil.Process(pid)
+            procs = root.children(recursive=True) + [root]
+        except psutil.Error:
+            return
+        kill_all(procs)
+        return
+    if os.name == "nt":  # pragma: no cover - Windows without psutil
+        import subprocess
+        subprocess.run(["taskkill", "/F", "/T", "/PID", str(pid)],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return
     try:
-        os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
+        os.kill(pid, KILL)
+    except OSError:
         pass
 
 
@@ -97,10 +134,7 @@ def kill_strays(keep=()) -> list:
         return []
     names = describe(strays)
     for p in strays:
-        try:
-            os.killpg(p.pid, signal.SIGKILL)  # it may lead a group of its own
-        except (ProcessLookupError, PermissionError):
-            pass
+        kill_group(p.pid)  # it may lead a group of its own
     kill_all(strays)
     if psutil is not None:
         psutil.wait_procs(strays, timeout=2)

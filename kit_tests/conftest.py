@@ -2,6 +2,7 @@
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,11 +11,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
+STATE = tempfile.mkdtemp(prefix="kit-tests-state-")  # hints and progress of the tests, not of the learner
+
+
 def kit(*args, timeout=600, cwd=ROOT, env=None):
     """Run ``python -m kit ARGS`` as a learner or teacher would; return the finished process."""
     return subprocess.run([sys.executable, "-m", "kit", *map(str, args)], cwd=cwd,
                           capture_output=True, text=True, timeout=timeout,
-                          env=dict(os.environ, PYTHONPATH=str(ROOT), **(env or {})))
+                          env={**os.environ, "PYTHONPATH": str(ROOT), "KIT_STATE_DIR": STATE, **(env or {})})
 
 
 @pytest.fixture

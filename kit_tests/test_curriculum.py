@@ -19,7 +19,7 @@ NAMES = meta.names()
 def test_table_lists_every_module_and_test():
     for name in NAMES:
         for folder, fname in (("exercises", f"{name}.py"), ("solutions", f"{name}.py"),
-                              ("tests", f"test_{name}.py"), ("hidden", f"test_{name}.py")):
+                              ("tests", f"test_{name}.py"), (f"hidden/{name}", "checks.py"), (f"hidden/{name}", "probes.py"), (f"hidden/{name}", "observe.py")):
             assert (ROOT / folder / fname).is_file(), f"{folder}/{fname} is missing for {name}"
     for ex in meta.load():
         assert 2 <= len(ex.hints) <= 3, f"{ex.name}: {len(ex.hints)} hints, expected 2 or 3"
@@ -108,16 +108,17 @@ def test_check_on_stubs_reports_every_exercise_not_done(run_kit):
     started = time.monotonic()
     p = run_kit("check", "--impl", "exercises")
     seconds = time.monotonic() - started
-    assert p.returncode != 0
+    assert p.returncode == 0, "work in progress is not an error: exit 0 for a learner"
     lines = [ln for ln in p.stdout.splitlines() if ln and ln[0] in "✓✗·"]
     assert len(lines) == len(NAMES), p.stdout
     for name, line in zip(NAMES, lines):
         assert name in line and not line.startswith("✓"), line
-    assert "0 of 10 done" in p.stdout
+    assert f"0 of {len(NAMES)} done" in p.stdout
+    assert run_kit("check", "--impl", "exercises", "--strict", NAMES[0]).returncode == 1
     assert seconds < 30, f"check on the stubs took {seconds:.1f} s, promised under 30 s"
 
 
 def test_check_on_solutions_passes(run_kit):
     p = run_kit("check", "--impl", "solutions")
     assert p.returncode == 0, p.stdout
-    assert "10 of 10 done" in p.stdout
+    assert f"{len(NAMES)} of {len(NAMES)} done" in p.stdout

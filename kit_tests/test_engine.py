@@ -11,11 +11,12 @@ from pathlib import Path
 import psutil
 import pytest
 
-from kit import meta, proc, sandbox
-from kit.selftest import hanging_copy
+from kit import meta, proc
+from kit.judge import runner as sandbox
+from kit.judge.selftest import hanging_copy
 
 ROOT = Path(__file__).resolve().parents[1]
-ENGINE = "kit_probes.engine:"
+ENGINE = "hidden.engine.probes:"
 
 
 @pytest.fixture(autouse=True)
@@ -49,10 +50,31 @@ def test_exception_crosses_as_data():
     assert r.status == "error" and r.error["type"] == "KeyError" and "boom" in r.error["message"]
 
 
-def test_detached_process_is_found_and_killed():
+@pytest.fixture
+def basic_level(monkeypatch):
+    """The basic isolation level even as root: the sandbox runs in the judge's PID namespace."""
+    from kit.judge import isolation
+    monkeypatch.setenv("KIT_ISOLATION", "basic")
+    isolation.detect.cache_clear()
+    yield
+    monkeypatch.delenv("KIT_ISOLATION")
+    isolation.detect.cache_clear()
+
+
+def test_detached_process_is_found_and_killed(basic_level):
     r = sandbox.run(ENGINE + "escape", submission=ROOT / "solutions", timeout=5)
     assert r.status == "ok" and r.strays, "the escaped process was not reported"
     assert not psutil.pid_exists(r.value) or psutil.Process(r.value).status() == psutil.STATUS_ZOMBIE
+
+
+def test_detached_process_dies_with_its_pid_namespace():
+    # At the strict level the escapee is in the sandbox's own PID namespace: it dies with it
+    # (the autouse fixture checks that nothing is left below us).
+    from kit.judge import isolation
+    if not isolation.detect().namespaces:
+        pytest.skip("no PID namespace at this level: the test above covers it")
+    r = sandbox.run(ENGINE + "escape", submission=ROOT / "solutions", timeout=5)
+    assert r.status == "ok" and r.jailed
 
 
 def test_patched_clock_does_not_change_judge_side_timing():
@@ -63,7 +85,7 @@ def test_patched_clock_does_not_change_judge_side_timing():
 
 def test_every_rubric_check_has_a_hidden_test_and_back():
     for ex in meta.load():
-        tree = ast.parse((ROOT / "hidden" / f"test_{ex.name}.py").read_text())
+        tree = ast.parse((ROOT / "hidden" / ex.name / "checks.py").read_text())
         tests = {n.name for n in tree.body if isinstance(n, ast.FunctionDef) and n.name.startswith("test_")}
         assert tests == {c.test_name for c in ex.checks}, ex.name
 
@@ -110,10 +132,13 @@ for _p in ("results.json", "grade-report/results.json", "../results.json"):
     for t in gs["tests"]:
         assert {"name", "score", "max_score", "status", "output", "tags", "visibility"} <= t.keys()
         assert t["status"] in ("passed", "failed")
-    assert gs["score"] == 20
+    # Writing report files is reaching into the grader: that exercise scores 0 and is
+    # flagged; the other exercise keeps every point.
+    assert gs["score"] == 10 and gs["extra_data"]["tamper"] is True
+    assert all(t["score"] == 0 for t in gs["tests"] if t["name"].startswith("threads_start_join"))
     suites = ET.parse(out / "junit.xml").getroot()
     assert suites.tag == "testsuites" and len(suites.findall("testsuite")) == 2
-    assert "Grade: 20 / 20" in (out / "summary.md").read_text()
+    assert "Grade: 10 / 20" in (out / "summary.md").read_text()
     assert not (tmp_path / "results.json").exists()
     left = [q for q in psutil.process_iter(["cmdline"]) if marker in " ".join(q.info["cmdline"] or [])]
     assert not left, f"the submission's detached process outlived the grade: {left}"

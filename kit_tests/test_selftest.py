@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from kit import selftest
+from kit.judge import selftest
 
 
 def test_library_is_complete():
@@ -24,9 +24,15 @@ def test_library_is_complete():
 def test_every_verdict_is_right(run_kit, tmp_path):
     # The speedup checks measure the machine, not the interpreter: noxfile runs them on
     # the Python nox itself runs on, and the rest of the selftest on every Python.
-    timing = [] if os.environ.get("KIT_SELFTEST_TIMING") == "1" else ["--no-timing"]
-    p = run_kit("selftest", "--out", tmp_path, *timing, timeout=3000)
+    # So does the agreement of check with grade (the learner tests on every mutant).
+    one = os.environ.get("KIT_SELFTEST_TIMING") == "1"
+    extra = ["--agreement"] if one else ["--no-timing"]
+    p = run_kit("selftest", "--out", tmp_path, *extra, timeout=3000)
     summary = json.loads((tmp_path / "selftest.json").read_text())["summary"]
     assert p.returncode == 0 and summary["wrong_verdicts"] == 0, p.stdout[-6000:] + p.stderr[-3000:]
     assert summary["mutants_caught"] == summary["mutants"]
     assert summary["alternatives_full_marks"] == summary["alternatives"]
+    assert summary["attacks_unrewarded"] == summary["attacks"]
+    assert not summary["left_running"]
+    if one:
+        assert not summary["agreement"]["unexplained"], summary["agreement"]

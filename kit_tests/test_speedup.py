@@ -1,45 +1,69 @@
-"""The speedup rule, with numbers: calibrated against the reference, never a bare threshold."""
-from kit import speedup
+"""The speedup rule, with numbers: each round against its own reference, decided by a sign
+test at a stated confidence, inconclusive rather than wrong."""
+from kit.judge import speedup
+from kit.judge.speedup import Round
 
 
-def times(serial, reference, learner, rounds=4, noise=0.0):
-    # noise only ever adds time; the minimum per kind is what counts
-    return {"serial": [serial + noise * i for i in range(rounds)],
-            "reference": [reference + noise * i for i in range(rounds)],
-            "learner": [learner + noise * (rounds - i) for i in range(rounds)]}
+def rounds(serial, reference, learner, n=5, cpu=None, wobble=0.0):
+    """n rounds; ``wobble`` alternates the learner's time up and down (noise both ways)."""
+    out = []
+    for i in range(n):
+        lt = learner * (1 + wobble * (1 if i % 2 else -1))
+        out.append(Round(serial, reference, lt, None if cpu is None else cpu * lt))
+    return out
 
 
-def test_marks_become_spans_on_the_judges_clock():
+def test_marks_become_rounds_on_the_judges_clock():
     marks = [("serial:0:start", 1.0), ("serial:0:end", 1.4), ("reference:0:start", 1.4),
              ("reference:0:end", 1.6), ("learner:0:start", 1.6), ("learner:0:end", 1.9),
-             ("unrelated", 5.0)]
-    got = speedup.spans(marks)
-    assert [round(x, 3) for x in got["serial"]] == [0.4]
-    assert [round(x, 3) for x in got["learner"]] == [0.3]
+             ("learner:1:start", 2.0), ("unrelated", 5.0)]
+    got = speedup.rounds_of(marks, {"0": 0.54})
+    assert len(got) == 1, "a round without all three kinds timed is not a round"
+    r = got[0]
+    assert (round(r.serial, 3), round(r.reference, 3), round(r.learner, 3)) == (0.4, 0.2, 0.3)
+    assert round(r.concurrency, 2) == 1.8
 
 
 def test_one_cpu_is_inconclusive_not_a_failure():
-    v = speedup.decide(times(0.4, 0.4, 0.4), cpus=1, what="parallel_map(...)")
+    v = speedup.decide(rounds(0.4, 0.4, 0.4), cpus=1, what="parallel_map(...)")
     assert v.status == "inconclusive"
 
 
 def test_reference_without_parallelism_is_inconclusive_with_figures():
-    v = speedup.decide(times(0.40, 0.38, 0.41), cpus=2, what="parallel_map(...)")
+    v = speedup.decide(rounds(0.40, 0.38, 0.41, n=9), cpus=2, what="parallel_map(...)")
+    assert v.status == "inconclusive" and "too busy" in v.message
+    assert v.figures["speedup_reference"].startswith("1.05")
+
+
+def test_a_real_pool_passes_at_95_percent_after_five_rounds():
+    v = speedup.decide(rounds(0.40, 0.215, 0.23, cpu=1.8), cpus=2, what="parallel_map(...)", final=False)
+    assert v.status == "passed", v.message
+    assert "(" in v.figures["speedup_learner"] and "p=" in v.figures["confidence"]
+
+
+def test_serial_code_needs_99_percent_to_fail_and_gets_it():
+    five = speedup.decide(rounds(0.40, 0.215, 0.40, cpu=1.0), cpus=2, what="run_cpu_bound(...)", final=False)
+    assert five.status == "undecided", "5 rounds are not enough for 99 %: measure more"
+    nine = speedup.decide(rounds(0.40, 0.215, 0.40, n=9, cpu=1.0), cpus=2, what="run_cpu_bound(...)", final=False)
+    assert nine.status == "failed" and "needed" in nine.message
+
+
+def test_a_lucky_timing_without_concurrency_never_passes():
+    # GIL-bound threads that happened to look fast: the kernel's CPU count says 1 CPU busy.
+    v = speedup.decide(rounds(0.40, 0.215, 0.23, n=9, cpu=1.0), cpus=2, what="x", final=True)
     assert v.status == "inconclusive"
-    assert v.figures["speedup_reference"] == 1.05 and "1.05x" in v.message
-
-
-def test_pool_near_the_reference_passes_and_threads_fail():
-    ok = speedup.decide(times(0.40, 0.215, 0.23), cpus=2, what="parallel_map(...)")
-    assert ok.status == "passed", ok.message
-    threads = speedup.decide(times(0.40, 0.215, 0.39), cpus=2, what="run_cpu_bound(...)")
-    assert threads.status == "failed" and "needed" in threads.message
 
 
 def test_loaded_machine_lowers_the_bar_with_the_reference():
-    # 2 busy hogs: the reference shows 1.35x; a real pool at 1.3x passes, GIL threads at 1.0x fail
-    assert speedup.decide(times(0.40, 0.296, 0.308), cpus=2, what="x").status == "passed"
-    assert speedup.decide(times(0.40, 0.296, 0.40), cpus=2, what="x").status == "failed"
+    # two busy hogs: the reference shows 1.35x; a real pool at 1.3x passes, serial code fails
+    assert speedup.decide(rounds(0.40, 0.296, 0.308, cpu=1.3), cpus=2, what="x").status == "passed"
+    assert speedup.decide(rounds(0.40, 0.296, 0.40, n=9, cpu=1.0), cpus=2, what="x").status == "failed"
+
+
+def test_code_that_cannot_be_told_apart_is_never_failed():
+    need = speedup.threshold(0.40 / 0.215)
+    v = speedup.decide(rounds(0.40, 0.215, 0.40 / need, n=12, cpu=1.7, wobble=0.03), cpus=2, what="x", final=True)
+    assert v.status == "inconclusive" and "never failed on a doubt" in v.message
 
 
 def test_threshold_is_three_quarters_and_clearly_above_one():
@@ -47,8 +71,7 @@ def test_threshold_is_three_quarters_and_clearly_above_one():
     assert speedup.threshold(1.3) > 1.1
 
 
-def test_close_calls_are_measured_again_before_the_verdict():
-    need = speedup.threshold(0.40 / 0.215)
-    learner = 0.40 / (need * 1.01)
-    v = speedup.decide(times(0.40, 0.215, learner), cpus=2, what="x", final=False)
-    assert v.status == "grey"
+def test_sign_test_tails():
+    assert speedup.tail(5, 5) == 1 / 32
+    assert speedup.tail(0, 7) == 1.0
+    assert speedup.tail(7, 7) < speedup.ALPHA_FAIL < speedup.tail(6, 6)

@@ -2,19 +2,22 @@
 
 The concept
 -----------
-CPython runs Python bytecode in one thread at a time: a thread must hold the
-*GIL* (global interpreter lock) to execute Python code. A thread that waits --
-on a socket, a disk read, ``time.sleep`` -- releases the GIL while it waits.
-Hence the rule of thumb:
+The default build of CPython runs Python bytecode in one thread at a time: a
+thread must hold the *GIL* (global interpreter lock) to execute Python code. A
+thread that waits -- on a socket, a disk read, ``time.sleep`` -- releases the
+GIL while it waits. (The free-threaded builds -- 3.13t, 3.14t, where
+``sys._is_gil_enabled()`` returns ``False`` -- have no GIL and do run threads
+in parallel; the rule below is for the default build, which is what you
+almost certainly have.) Hence the rule of thumb:
 
 * **IO-bound work** (mostly waiting): use *threads*. They are cheap, share
   memory, and while one waits the others run, so 32 calls that each wait 0.2 s
   take about 0.2 s in 32 threads. More threads help up to a limit; here the
   limit is ``MAX_IO_THREADS = 32`` threads at once.
-* **CPU-bound work** (mostly computing in Python): threads do not help -- they
-  take turns holding the GIL. Use *processes*, each with its own interpreter and
-  GIL, and run as many at once as there are CPUs available to this process:
-  more than that only adds switching. "Available" is
+* **CPU-bound work** (mostly computing in Python): threads do not help -- on
+  the default build they take turns holding the GIL. Use *processes*, each
+  with its own interpreter and GIL, and run as many at once as there are CPUs
+  available to this process: more than that only adds switching. "Available" is
   ``len(os.sched_getaffinity(0))`` where it exists (Linux): a container or
   ``taskset`` may give this process fewer CPUs than ``os.cpu_count()``
   reports. ``available_cpus()`` below (given) does this.
@@ -54,9 +57,12 @@ What a correct solution guarantees
 ----------------------------------
 * ``run_io_bound``: up to 32 calls really wait at the same time; never more
   than 32 at once; everything runs in the calling process.
-* ``run_cpu_bound``: the calls run in other processes, never more processes
-  than ``available_cpus()``, and CPU-bound work gets faster than a serial loop
-  when the machine has more than one CPU.
+* ``run_cpu_bound``: the calls run in other processes, ``available_cpus()``
+  of them at once (never more: the tests restrict this process to one CPU and
+  check), and CPU-bound work gets faster than a serial loop when the machine
+  has more than one CPU. It works under every start method; the tests run it
+  under ``spawn`` too, where each worker imports your module afresh and
+  ``func`` reaches it by pickling.
 * Every thread and process started is joined before either function returns
   or raises.
 

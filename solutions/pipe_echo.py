@@ -20,11 +20,13 @@ parent's own end. So after ``Process(target=worker, args=(child_conn,))``:
   closes. So the parent closing its end is *not* enough to make the child's
   ``recv()`` raise ``EOFError``: the child keeps the channel open itself. A
   worker that only stops on EOF hangs forever under ``fork`` (it works under
-  ``spawn``, where nothing is inherited). The reliable way to stop it is an
-  explicit message: here, ``None``. Handle EOF too, for the case where the
-  parent disappears.
+  ``spawn`` and ``forkserver``, where the child inherits only what it is
+  passed). The reliable way to stop it is an explicit message: here, ``None``.
+  Handle EOF too, for the case where the parent disappears.
 
-Like a Queue, a pipe holds only about 64 KiB: a child whose ``send`` of a big
+A duplex ``Pipe()`` is not an OS pipe but a connected pair of sockets
+(``socket.socketpair()``); ``Pipe(duplex=False)`` is an OS pipe (about 64 KiB
+on Linux). Either way the buffer is bounded: a child whose ``send`` of a big
 object is not being read cannot finish, so ``recv()`` before ``join()``.
 
 Where it comes from
@@ -62,11 +64,14 @@ What to write
 
 What a correct solution guarantees
 ----------------------------------
-* ``roundtrip`` and ``ping_pong`` return under every start method, with
-  nothing left running: the child is told to stop (``None``), not left waiting
-  for an EOF that ``fork`` prevents.
-* ``echo_worker`` stops cleanly both on ``None`` and on EOF, and closes its
-  end.
+* ``roundtrip`` and ``ping_pong`` return under every start method -- the tests
+  run them under ``spawn``, and ``ping_pong`` under ``fork``, whatever the
+  default -- and join their child, so nothing is left
+  running or as a zombie: the child is told to stop (``None``), not left
+  waiting for an EOF that ``fork`` prevents.
+* ``echo_worker`` stops cleanly both on ``None`` (without echoing it) and on
+  EOF -- in a ``spawn`` child whose parent closed its end, it exits with code
+  0 -- and closes its end.
 
 Example::
 

@@ -4,7 +4,10 @@ The concept
 -----------
 A ``multiprocessing.Process`` runs a function in a separate *process*: its own
 interpreter, its own memory, its own GIL. That is what lets Python use several
-CPU cores at once, which threads cannot do for pure-Python work. The API mirrors
+CPU cores at once for pure-Python work, which threads cannot do on the default
+build of CPython: there the GIL lets one thread at a time run Python code.
+(The free-threaded builds -- 3.13t, 3.14t, where ``sys._is_gil_enabled()``
+returns ``False`` -- do run threads in parallel.) The API mirrors
 ``threading.Thread``: ``p.start()`` launches the child and returns at once,
 ``p.join()`` waits until it has ended.
 
@@ -24,7 +27,10 @@ Two things differ from threads:
   nested function only works under ``fork``.
 
 A finished child that nobody has joined stays a *zombie* in the process table
-until its parent reaps it; ``join()`` is what reaps it.
+until its parent reaps it; ``join()`` is what reaps it. (multiprocessing also
+reaps finished children whenever another process is started or
+``active_children()`` is called, and joins the ones still running at exit --
+but by then your code has long read their exit codes.)
 
 Where it comes from
 -------------------
@@ -47,9 +53,12 @@ subclasses ``Process`` and overrides ``run``::
         p.join()
 
 The second loop has the same bug as the article's thread loop: ``p`` is the
-*last* process created, so it is joined three times and the other two are
-never joined (they are left as zombies until the interpreter happens to reap
-them). Keep every ``Process`` object in a list and join each one.
+*last* process created, so it is joined three times and nobody waits for the
+other two. They are not lost -- multiprocessing joins the children still
+running when the interpreter exits -- but whatever runs after the loop runs
+too early: an exit code read there is ``None`` for a child still running, and
+a child that has already ended stays a zombie until something reaps it. Keep
+every ``Process`` object in a list and join each one.
 
 What to write
 -------------
@@ -59,7 +68,8 @@ What to write
   ``args_list``.
 * Start every process before joining any (otherwise they run one after the
   other), then join every one of them.
-* Return their exit codes in ``args_list`` order. ``[]`` gives ``[]``.
+* Return their exit codes in ``args_list`` order -- not in the order the
+  children finished. ``[]`` gives ``[]``.
 
 ``class SquareProcess(multiprocessing.Process)``, ``__init__(self, numbers, queue)``
 
@@ -76,7 +86,10 @@ What a correct solution guarantees
 * Every child that was started is joined before ``run_in_processes`` returns,
   so none is left running and none is left as a zombie.
 * ``SquareProcess`` does its work in the child: the pid it reports is the
-  child's ``p.pid``, not the parent's.
+  child's ``p.pid``, not the parent's, and the squares are computed there too.
+* Both work under every start method -- ``fork``, ``spawn``, ``forkserver``;
+  the tests run them under ``spawn`` as well, where the target, its arguments
+  and the ``SquareProcess`` object reach the child by pickling.
 
 Example::
 

@@ -3,9 +3,14 @@
 The concept
 -----------
 Processes share no memory, so they exchange data through channels.
-``multiprocessing.Queue`` is a process-safe FIFO: ``put(obj)`` pickles ``obj``
-and a background "feeder" thread writes the bytes into an OS pipe; ``get()``
-reads and unpickles the next object, blocking until one is there.
+``multiprocessing.Queue`` is a process-safe FIFO. ``put(obj)`` only appends
+``obj`` to a buffer in this process and returns at once; a background
+"feeder" thread pickles it *later* and writes the bytes into an OS pipe.
+``get()`` reads and unpickles the next object, blocking until one is there.
+"Later" has two consequences: an object changed after ``put()`` may be sent
+as changed (put a copy, or leave it alone), and an item that cannot be
+pickled fails in the feeder thread -- its traceback is printed there and the
+item is dropped -- not at ``put()``, so the reader simply never receives it.
 
 Two facts about it decide how a pipeline must be written:
 
@@ -48,7 +53,9 @@ What to write
   one ``SENTINEL`` per reader.
 * ``reader(q, out)``: ``get`` from ``q`` until a ``SENTINEL`` arrives; put
   each item on ``out``; then put one ``SENTINEL`` on ``out`` (so the
-  collector knows this reader is done) and return.
+  collector knows this reader is done) and return. Wait as long as it takes
+  for the next item -- no ``get`` timeout, no ``empty()`` check: an item may
+  come late, and only a ``SENTINEL`` means the end.
 * ``run_pipeline(items, n_readers=1) -> list``: make two
   ``multiprocessing.Queue`` objects (``q`` and ``out``); start one writer process
   and ``n_readers`` reader processes; collect from ``out`` until
@@ -66,6 +73,8 @@ What a correct solution guarantees
 * Every process ends by itself (exit code 0) and is joined; none is killed.
 * Large payloads -- thousands of items of tens of KiB -- go through without
   deadlock, because ``out`` is drained before anything is joined.
+* It works under every start method; the tests run it under ``spawn`` too,
+  where the targets and their arguments reach the children by pickling.
 
 Example::
 

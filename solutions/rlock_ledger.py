@@ -26,7 +26,9 @@ release); ``with self.lock:`` pairs them for you, on every path.
 What to write
 -------------
 ``class Ledger`` with instance attributes ``entries`` (a list), ``total`` (an
-int) and ``lock`` (a ``threading.RLock``):
+int) and ``lock``: one lock that guards both, and that ``record_many`` can
+hold while ``record`` takes it again in the same thread (choosing that kind of
+lock is the point of this exercise):
 
 * ``record(amount)``: under the lock, append ``amount`` to ``entries`` and add
   it to ``total`` -- both together, so ``total == sum(entries)`` whenever the
@@ -45,6 +47,11 @@ What a correct solution guarantees
 * If a ``record`` call raises midway through a batch, the amounts recorded
   before it stay recorded, the exception reaches the caller, and the lock is
   released.
+* ``entries`` and ``total`` are changed only while holding ``self.lock``, so
+  ``record`` and ``record_many`` called from many threads at once lose
+  nothing. Always use ``self.lock``: the tests may replace it with an
+  instrumented reentrant lock-like object (``acquire``, ``release``, ``with``)
+  to check that it is held.
 * After any call returns, or raises, the lock is free for other threads.
 """
 import threading

@@ -48,7 +48,10 @@ What a correct solution guarantees
   or ``.error`` is the exception raised and ``.result`` is ``None``. Nothing is
   printed for a captured exception.
 * ``start()`` and ``join()`` are the inherited ones, not overridden.
-* State is per instance: two ``TaskThread`` objects never share results.
+* State is per instance: two ``TaskThread`` objects never share results, even
+  while they run at the same time.
+* Several ``TaskThread`` objects started together really run at the same time
+  (the tests make them wait for each other at a barrier).
 
 Example::
 

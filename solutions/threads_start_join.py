@@ -8,6 +8,11 @@ until that thread has finished. Threads share the interpreter's memory, so
 they are cheap, and while one waits (on a socket, a file, ``time.sleep``) the
 others run. That is why threads suit IO-bound work.
 
+The article explains ``join`` as "将子线程加入主线程" ("adds the child thread
+to the main thread"). It adds nothing and merges nothing: ``t.join()`` only
+makes the *calling* thread wait until ``t`` has finished (or until the
+timeout, if you pass one); both threads stay what they were.
+
 Where it comes from
 -------------------
 The article starts two threads and joins both::
@@ -27,10 +32,13 @@ and then, for "many threads", suggests::
     for i in range(200):
         t.join()
 
-That second loop is wrong: ``t`` is the *last* thread created, so it is joined
-200 times and the other 199 are never joined. The program only "works" because
-every thread sleeps for the same time. Keep every ``Thread`` object in a list
-and join each one.
+That second loop is wrong: ``t`` is the *last* thread created, so that one
+thread is joined 200 times and nobody waits for the other 199. They still
+finish -- the interpreter waits for every non-daemon thread before it exits --
+but whatever runs after the loop (reading the results, timing the run,
+checking for errors) runs while they may still be working. The article's
+program only looks right because every thread sleeps for the same time. Keep
+every ``Thread`` object in a list and join each one.
 
 A thread also cannot hand back a return value: ``Thread(target=f)`` throws away
 whatever ``f`` returns, and an exception raised in the thread is printed and
@@ -42,7 +50,7 @@ What to write
 ``run_in_threads(func, args_list) -> list``
 
 * Call ``func(*args)`` for every tuple ``args`` in ``args_list``, each call in
-  its own ``threading.Thread``.
+  a new ``threading.Thread`` of its own -- never in the calling thread.
 * Start every thread before joining any (otherwise the calls run one after
   another and you gain nothing).
 * Return the return values in ``args_list`` order -- not in the order the
@@ -51,6 +59,9 @@ What to write
 
 What a correct solution guarantees
 ----------------------------------
+* All the calls run at the same time: the tests make them wait for each other
+  at a barrier, which only works if every thread was started before the first
+  ``join()``.
 * Every thread is joined before the function returns -- even when some calls
   raised. No thread it started is still running afterwards.
 * If one or more calls raised, the exception of the *first failing call in

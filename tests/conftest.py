@@ -1,4 +1,4 @@
-"""Learner tests: point them at any directory that holds the ten modules.
+"""Learner tests: point them at any directory that holds the exercise modules.
 
     pytest tests                          # the learner's exercises/
     pytest tests --impl solutions         # the reference solutions
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def pytest_addoption(parser):
     group = parser.getgroup("kit")
     group.addoption("--impl", default=os.environ.get("KIT_IMPL", "exercises"),
-                    help="directory holding the ten exercise modules (default: exercises; env KIT_IMPL)")
+                    help="directory holding the exercise modules (default: exercises; env KIT_IMPL)")
     group.addoption("--start-method", default=os.environ.get("KIT_START_METHOD") or None,
                     choices=["fork", "spawn", "forkserver"],
                     help="multiprocessing start method for the whole run (env KIT_START_METHOD)")
@@ -66,3 +66,17 @@ def load(request):
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ["PYTHONPATH"] = os.pathsep.join(
     [str(Path(__file__).resolve().parent)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
+
+
+@pytest.fixture(autouse=True)
+def _no_leftovers():
+    """Record the processes each test starts (helpers.started(), helpers.not_joined()); when the
+    test ends, kill what it left running, so one learner bug never hangs the session at exit, and
+    let the test's `within` threads end."""
+    import helpers
+    with helpers.track_processes():
+        try:
+            yield
+        finally:
+            helpers.kill_leftovers()
+            helpers.release_threads()

@@ -156,7 +156,9 @@ def test_balances_are_touched_only_while_holding_both_locks(load):
     with pytest.raises(lock_balance.InsufficientFunds):
         mod.transfer(b, a, 100)
     violations = a.violations + b.violations
-    assert violations == [], f"transfer touched balances without holding both locks: {violations}"
+    assert violations == [], (
+        f"Called transfer(a, b, 3), transfer(b, a, 5) and transfer(b, a, 100). They touched balances without holding "
+        f"both locks: {violations}. Take both locks first, then read the balances (the funds check included).")
     assert (a._balance, b._balance) == (12, 8), (
         f"Balances after transfer(a, b, 3) and transfer(b, a, 5) were ({a._balance}, {b._balance}), expected (12, 8).")
 
@@ -166,13 +168,16 @@ def test_transfer_to_the_same_account(load):
     lock_balance = load("lock_balance")
     a = Account(1, 10)
     errors, deadlocked = run_together([(mod.transfer, (a, a, 4))])
-    assert not deadlocked, "transfer(a, a, 4) did not return: deadlock on a's lock?"
+    assert not deadlocked, ("Called transfer(a, a, 4). It did not return: it waited for a's lock while holding it? "
+                            "A Lock is not reentrant: when src is dst, take its lock once.")
     assert errors == [], f"transfer(a, a, 4) with a.balance == 10 raised {errors[0]!r}, expected no error."
     assert a._balance == 10, f"transfer(a, a, 4): balance became {a._balance}, expected 10 (unchanged)."
     errors, deadlocked = run_together([(mod.transfer, (a, a, 11))])
-    assert not deadlocked, "transfer(a, a, 11) did not return: deadlock on a's lock?"
+    assert not deadlocked, ("Called transfer(a, a, 11). It did not return: it waited for a's lock while holding it? "
+                            "A Lock is not reentrant: when src is dst, take its lock once.")
     assert len(errors) == 1 and isinstance(errors[0], lock_balance.InsufficientFunds), (
-        f"transfer(a, a, 11) with a.balance == 10 raised {errors!r}, expected InsufficientFunds.")
+        f"Called transfer(a, a, 11) with a.balance == 10. It raised {errors!r}, expected InsufficientFunds: check "
+        f"the funds (under the lock) also when src is dst.")
     assert a.violations == [], f"transfer(a, a, ...) touched the balance without its lock: {a.violations}"
     assert a.lock.owner is None, "After transfer(a, a, ...), a's lock was still held."
 
@@ -212,10 +217,13 @@ def test_many_concurrent_transfers_keep_the_total(load):
             time.sleep(0)
 
     errors, deadlocked = run_together([(many_transfers, (seed,)) for seed in range(4)])
-    assert not deadlocked, "4 threads doing random transfers between 4 accounts deadlocked."
+    assert not deadlocked, ("4 threads doing random transfers between 4 accounts deadlocked: take the two locks "
+                            "in one global order (by .id), whatever the direction.")
     assert errors == [], f"Random concurrent transfers raised {errors[:3]!r}."
     balances = [account._balance for account in accounts]
-    assert sum(balances) == 200, f"After random concurrent transfers the total was {sum(balances)}, expected 200."
+    assert sum(balances) == 200, (
+        f"After random concurrent transfers the total was {sum(balances)}, expected 200: check and move the money "
+        f"while holding both locks.")
     assert min(balances) >= 0, f"After random concurrent transfers the balances were {balances}: one went negative."
     violations = [v for account in accounts for v in account.violations]
     assert violations == [], f"Balances were touched without the account's lock: {violations[:3]}"

@@ -3,14 +3,21 @@ import operator
 import threading
 
 import pytest
+from helpers import Meeting
 
 pytestmark = pytest.mark.timeout(10)
 
 
 def run(thread):
-    thread.start()
+    try:
+        thread.start()
+    except RuntimeError as exc:
+        if "__init__" not in str(exc):
+            raise
+        pytest.fail(f"Called start() on a TaskThread. It raised RuntimeError({exc}): call "
+                    f"super().__init__(name=name) first in __init__.", pytrace=False)
     thread.join(timeout=5)
-    assert not thread.is_alive(), "TaskThread did not finish within 5 s after start()."
+    assert not thread.is_alive(), "Called start() on a TaskThread. It had not finished 5 s later: does run() return?"
     return thread
 
 
@@ -30,7 +37,7 @@ def test_result_is_kept_after_join(load):
     t = run(mod.TaskThread(operator.add, (2, 3)))
     assert (t.result, t.error) == (5, None), (
         f"Ran TaskThread(operator.add, (2, 3)). After join(), (result, error) was "
-        f"{(t.result, t.error)!r}, expected (5, None).")
+        f"{(t.result, t.error)!r}, expected (5, None): run() keeps func's return value in self.result.")
 
 
 def test_keyword_arguments_are_passed(load):
@@ -40,7 +47,8 @@ def test_keyword_arguments_are_passed(load):
         f"Ran TaskThread(int, ('ff',), {{'base': 16}}). After join(), result was {t.result!r}, expected 255.")
     t = run(mod.TaskThread(dict, kwargs=None))
     assert t.result == {}, (
-        f"Ran TaskThread(dict, kwargs=None). After join(), result was {t.result!r}, expected {{}}.")
+        f"Ran TaskThread(dict, kwargs=None). After join(), result was {t.result!r}, expected {{}}: kwargs=None "
+        f"means no keyword arguments.")
 
 
 def test_exception_is_captured_not_printed(load, monkeypatch):
@@ -55,7 +63,7 @@ def test_exception_is_captured_not_printed(load, monkeypatch):
     t = run(mod.TaskThread(fail))
     assert t.error is error, (
         f"Ran TaskThread(fail) where fail raises KeyError('missing'). After join(), "
-        f"error was {t.error!r}, expected that KeyError.")
+        f"error was {t.error!r}, expected that KeyError: catch the Exception in run() and keep it in self.error.")
     assert t.result is None, f"After a failing call, result was {t.result!r}, expected None."
     assert printed == [], "The exception escaped run() and reached threading.excepthook; expected it captured."
 
@@ -73,7 +81,9 @@ def test_func_runs_only_after_start_and_in_the_new_thread(load):
 def test_name_reaches_thread_name(load):
     mod = load("thread_subclass")
     t = mod.TaskThread(operator.add, (1, 1), name="worker-7")
-    assert t.name == "worker-7", f"Created TaskThread(..., name='worker-7'). Its .name was {t.name!r}."
+    assert t.name == "worker-7", (
+        f"Created TaskThread(..., name='worker-7'). Its .name was {t.name!r}, expected 'worker-7': pass name on "
+        f"to super().__init__(name=name).")
     default = mod.TaskThread(operator.add, (1, 1))
     assert default.name.startswith("Thread-"), (
         f"Created TaskThread(...) without a name. Its .name was {default.name!r}, expected the default 'Thread-N'.")
@@ -81,10 +91,10 @@ def test_name_reaches_thread_name(load):
 
 def test_state_is_per_instance_and_threads_overlap(load):
     mod = load("thread_subclass")
-    barrier = threading.Barrier(3, timeout=5)
+    meeting = Meeting(3, timeout=2)
 
     def meet(value):
-        barrier.wait()  # all three must be running at once
+        meeting.wait()  # all three must be running at once
         return value * 10
 
     threads = [mod.TaskThread(meet, (i,)) for i in range(3)]
@@ -92,7 +102,10 @@ def test_state_is_per_instance_and_threads_overlap(load):
         t.start()
     for t in threads:
         t.join(timeout=5)
+    assert not meeting.broken, meeting.message(
+        "start() on three TaskThread(meet, (i,)) then join() on each",
+        advice="run() must run in the new thread and not wait for anything else")
     got = [(t.result, t.error) for t in threads]
     assert got == [(0, None), (10, None), (20, None)], (
         f"Ran three TaskThreads together. (result, error) were {got!r}, "
-        f"expected [(0, None), (10, None), (20, None)].")
+        f"expected [(0, None), (10, None), (20, None)]: keep result and error on self, not on the class.")

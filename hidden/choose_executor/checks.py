@@ -1,0 +1,127 @@
+"""Hidden checks for choose_executor (contract section 10, and "Speedup checks")."""
+from kit.judge import speedup
+from kit.judge.check import Shown, called
+
+from . import probes
+
+WAIT = 1.0
+
+
+def _results(check, fn, probe):
+    values = [check.rng.randint(-99, 99) for _ in range(check.rng.randint(4, 6))]
+    n = len(values)
+    bad = sorted(check.rng.sample(range(1, n), 2))
+    obs = check.run(probe, values=values, bad=bad, call=f"{fn}(f, {n} calls)", timeout=2 * n * WAIT + 6)
+    call = (f"{fn}(f, [(0, {values[0]}), (1, {values[1]}), ...]) where call (i, x) returns x*x + i "
+            "and the first call finishes last")
+    got = check.returned(call, obs["main"])
+    check.in_order(call, got, [x * x + i for i, x in enumerate(values)],
+                   order_hint="The right values in the wrong order: keep the futures in argument order and ask "
+                              "each for its result in that order (not as_completed, not executor.map over a dict).")
+    call = f"{fn}(f, [])"
+    empty = check.returned(call, obs["empty"])
+    check.expect(empty == [], called(call, returned=empty, expected=[]))
+    call = (f"{fn}(f, {n} calls) where calls {bad[0]} and {bad[1]} raise TaskError (a ValueError) "
+            f"and call {bad[1]} fails first in time")
+    check.first_error(call, obs["error"], error=f"TaskError('call {bad[0]} failed')",
+                      missing_hint="future.result() re-raises the call's exception: don't catch it.",
+                      order_hint="the first failing call in argument order, not the first in time (ask the "
+                                 "futures for their results in argument order).")
+
+
+def test_correct_io_results(check):
+    _results(check, "run_io_bound", probes.io_results)
+
+
+def test_correct_cpu_results(check):
+    _results(check, "run_cpu_bound", probes.cpu_results)
+
+
+def test_parallel_io_overlap(check):
+    n = check.rng.randint(16, 32)
+    m = check.rng.randint(36, 44)
+    obs = check.run(probes.io_overlap, n=n, m=m, call=f"run_io_bound(f, {n} calls)", timeout=10)
+    call = f"run_io_bound(f, {n} calls) where each call waits (up to {WAIT:g} s) until all {n} are running"
+    got = check.returned(call, obs["first"])
+    alone = sum(1 for r in (got or []) if r != "together")
+    check.expect(isinstance(got, list) and len(got) == n and alone == 0,
+                 called(call, f"The calls were not all running at once (a call waited {WAIT:g} s and gave up): "
+                              "IO-bound calls spend their time waiting, so run each in a thread of its own, up to "
+                              "32 at once (ThreadPoolExecutor(max_workers=min(len(args_list), 32)), not the default "
+                              "max_workers, not one call at a time)."))
+    call = (f"run_io_bound(f, {m} calls) where each call records how many calls are running at once "
+            "and waits briefly for a 33rd")
+    got = check.returned(call, obs["second"])
+    check.expect(isinstance(got, list) and len(got) == m and all(isinstance(g, int) for g in got),
+                 called(call, returned=got, expected=Shown(f"{m} counts")))
+    peak = max(got)
+    check.expect(peak <= 32,
+                 called(call, f"Up to {peak} calls ran at once, expected at most 32: cap the threads at 32 "
+                              "(max_workers=min(len(args_list), 32))."))
+    check.expect(peak == 32,
+                 called(call, f"At most {peak} calls ran at once, expected 32 (as many as there are calls, "
+                              "up to 32)."))
+
+
+def test_safe_io_no_processes(check):
+    n = check.rng.randint(3, 6)
+    obs = check.run(probes.io_no_processes, n=n, call=f"run_io_bound(f, {n} calls)")
+    call = f"run_io_bound(f, {n} calls) where each call returns the pid it runs in"
+    got = check.returned(call, obs["out"])
+    check.expect(isinstance(got, list) and len(got) == n and all(isinstance(g, list) and len(g) == 2 for g in got),
+                 called(call, returned=got, expected=Shown(f"{n} results")))
+    pids = sorted({g[0] for g in got} - {obs["caller"]})
+    kids = max([g[1] for g in got] + [len(obs["left"])])
+    check.expect(not pids and not obs["started"] and kids == 0,
+                 called(call, "It started child processes"
+                              + (f" ({len(pids)} of the calls ran in other processes)" if pids else "")
+                              + ": IO-bound calls wait rather than compute, so threads of this process serve them "
+                                "best; processes only add start-up cost and pickling (ThreadPoolExecutor, not "
+                                "ProcessPoolExecutor or Pool)."))
+
+
+def test_parallel_cpu_processes(check):
+    obs = check.run(probes.cpu_processes, call="run_cpu_bound(f, one call per CPU)", timeout=16)
+    for run in obs["runs"]:
+        cpus = run["cpus"]
+        where = (f" with {cpus} CPU available to the process (os.sched_getaffinity) while os.cpu_count() "
+                 f"says {run['cpu_count']}") if run["restricted"] else f" ({cpus} CPU{'s' if cpus > 1 else ''} available)"
+        call = (f"run_cpu_bound(f, {cpus} call{'s' if cpus > 1 else ''}){where}"
+                + (f", where each call waits until {cpus} are running" if cpus > 1 else ""))
+        got = check.returned(call, run["out"])
+        check.expect(isinstance(got, list) and len(got) == cpus and all(isinstance(g, list) for g in got),
+                     called(call, returned=got, expected=Shown(f"{cpus} results")))
+        pids = {g[0] for g in got}
+        check.expect(obs["caller"] not in pids,
+                     called(call, "The calls ran in the calling process (threads?): CPU-bound Python code holds "
+                                  "the GIL, so threads take turns on one core. Run the calls in worker processes "
+                                  "(ProcessPoolExecutor or multiprocessing.Pool)."))
+        workers = run.get("workers", 0)
+        if run["restricted"]:
+            check.expect(workers == 1,
+                         called(call, f"It started {workers} worker processes, expected 1: count the CPUs this "
+                                      "process may use, len(os.sched_getaffinity(0)) (available_cpus()), not "
+                                      "os.cpu_count()."))
+        check.expect(workers == cpus,
+                     called(call, f"It started {workers} worker processes, expected {cpus}: one per available "
+                                  "CPU (available_cpus())."))
+        arrived = run.get("arrived", 0)
+        check.expect(arrived == cpus,
+                     called(call, f"Only {arrived} of the calls were running at once (waited 2 s): submit every "
+                                  "call first, then collect the results."))
+
+
+def test_correct_spawn(check):
+    values = [check.rng.randint(-50, 50) for _ in range(check.rng.randint(3, 6))]
+    call = f"run_cpu_bound(square, {[(x,) for x in values]})"
+    obs = check.run(probes.spawn, values=values, call=call, start_method="spawn", timeout=12)
+    call += " under spawn"
+    got = check.returned(call, obs["out"])
+    expected = [x * x for x in values]
+    check.expect(isinstance(got, list) and sorted(got) == sorted(expected),  # order: correct.cpu_results
+                 called(call, returned=got, expected=expected))
+
+
+def test_parallel_cpu_speedup(check):
+    speedup.run_check(check, probes.speedup_probe, what="run_cpu_bound(work, 2 calls per CPU)",
+                      first_call="run_cpu_bound(work, [(200,), (300,)])", code="executor")

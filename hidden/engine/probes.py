@@ -1,0 +1,100 @@
+"""Probes that exercise the engine itself (used by the kit's own tests, not by grading)."""
+import os
+import subprocess
+import sys
+import threading
+import time
+
+from kit.box.child import mark
+
+
+def echo(**kwargs):
+    mark("start")
+    time.sleep(kwargs.get("sleep", 0))
+    mark("end")
+    return kwargs
+
+
+def hang_here(threads=2):
+    """Block forever in several threads and a child process."""
+    import multiprocessing
+    ev = threading.Event()
+    for _ in range(threads):
+        threading.Thread(target=ev.wait, daemon=False).start()
+    p = multiprocessing.Process(target=time.sleep, args=(3600,))
+    p.start()
+    ev.wait()
+
+
+def exit_now(code=3):
+    os._exit(code)
+
+
+def raise_error():
+    raise KeyError("boom")
+
+
+def escape():
+    """Start a process in a session of its own, out of the sandbox's group, and return."""
+    p = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(3600)"],
+                         start_new_session=True)
+    return p.pid
+
+
+def patch_clock():
+    """A hostile submission slows the clock it can reach; judge-side marks don't care."""
+    real = time.perf_counter
+    time.perf_counter = lambda: real() / 4
+    time.monotonic = lambda: 0.0
+    mark("start")
+    time.sleep(0.2)
+    mark("end")
+    return "patched"
+
+
+def learner_value(module, attr):
+    """What a learner module computed at import (a submission that reaches for the grader)."""
+    import importlib
+    return getattr(importlib.import_module(module), attr)
+
+
+def flood(mb=200):
+    """Print ``mb`` MB on stdout and stderr: the judge keeps only the tail."""
+    import sys
+    chunk = "x" * (1 << 20 - 1) + "\n"
+    for _ in range(mb):
+        sys.stdout.write(chunk)
+        sys.stderr.write(chunk)
+    sys.stdout.flush()
+    return "flooded"
+
+
+def fork_storm(n=1500):
+    """Fork until ``n`` children or the cap stops it; the children sleep."""
+    started, error = 0, None
+    for _ in range(n):
+        try:
+            pid = os.fork()
+        except OSError as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            break
+        if pid == 0:
+            time.sleep(3600)
+            os._exit(0)
+        started += 1
+    return {"started": started, "error": error}
+
+
+def connect(port):
+    """Try to reach the judge's machine over the network."""
+    import socket
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        return "connected"
+    except OSError as exc:
+        return f"refused: {exc}"
+
+
+def whoami():
+    import getpass
+    return {"uid": os.getuid(), "pid": os.getpid(), "cwd": os.getcwd(), "user": getpass.getuser() if os.getuid() == 0 else None}

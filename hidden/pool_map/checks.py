@@ -1,0 +1,121 @@
+"""Hidden checks for pool_map (contract section 9, and "Speedup checks")."""
+import os
+
+from kit.judge import speedup
+from kit.judge.check import Shown, called
+
+from . import probes
+
+WAIT = 1.0
+
+
+def _workers(left):
+    return ", ".join(f"pid {c['pid']} ({c['status']})" for c in left)
+
+
+def _cleanup_hint(calls):
+    if "close" not in calls and "terminate" not in calls:
+        return "The pool was never closed: call pool.close() then pool.join() (or terminate() and join() on a failure)."
+    if "join" not in calls:
+        return "pool.close() was called but never pool.join(): join() waits for the workers to exit and reaps them."
+    return "Close and join the pool on every path, the error path included (try/finally)."
+
+
+def test_correct_results(check):
+    values = [check.rng.randint(-99, 99) for _ in range(check.rng.randint(4, 6))]
+    n = len(values)
+    obs = check.run(probes.results, values=values, call=f"parallel_map(f, {n} items, processes={n})",
+                    timeout=n * WAIT + 6)
+    call = (f"parallel_map(f, [item0, ..., item{n - 1}], processes={n}) where item i = (i, x) with x in "
+            f"{values}, f returns x*x + i, and item 0 finishes last")
+    got = check.returned(call, obs["main"])
+    check.in_order(call, got, [x * x + i for i, x in enumerate(values)],
+                   order_hint="The right values in the wrong order: keep each AsyncResult in item order and get() "
+                              "them in that order, not as the tasks finish (no callback=results.append, no "
+                              "imap_unordered).")
+    call = "parallel_map(f, [], processes=2)"
+    empty = check.returned(call, obs["empty"])
+    check.expect(empty == [], called(call, returned=empty, expected=[]))
+
+
+def test_correct_first_error(check):
+    n = check.rng.randint(5, 7)
+    bad = sorted(check.rng.sample(range(1, n), 2))
+    obs = check.run(probes.first_error, n=n, bad=bad, call=f"parallel_map(f, {n} items, processes={n})",
+                    timeout=n * WAIT + 6)
+    call = (f"parallel_map(f, {n} items, processes={n}) where items {bad[0]} and {bad[1]} raise TaskError "
+            f"and item {bad[1]} fails first in time")
+    check.first_error(call, obs["out"], error=f"TaskError('item {bad[0]} failed')",
+                      missing_hint="AsyncResult.get() re-raises a task's exception in the caller: call it on every "
+                                   "result, and don't catch the exception to carry on.",
+                      order_hint="the first failing item in item order, not the first in time (get() the results "
+                                 "in item order, no error_callback).")
+    check.expect(not obs["left"],
+                 called(call, f"When it raised, pool workers were still there: {_workers(obs['left'])}. "
+                              "Re-raise only after the pool is cleaned up.", hint=_cleanup_hint(obs["pool_calls"])))
+
+
+def test_safe_cleanup(check):
+    n = check.rng.randint(4, 8)
+    for fail in (False, True):
+        call = (f"parallel_map(f, {n} items, processes=2)"
+                + (f" where item {n - 1} raises TaskError" if fail else " where f squares its item"))
+        obs = check.run(probes.cleanup, n=n, fail=fail, call=call)
+        out = obs["out"]
+        if fail:
+            # Only the workers are judged here (correct.first_error judges the exception);
+            # a call that hung, or raised something else than TaskError, has not worked.
+            if out["hung"] or (out["raised"] and out["raised"]["type"] != "TaskError"):
+                check.returned(call, out)
+        else:
+            got = check.returned(call, out)
+            expected = [i * i for i in range(n)]
+            check.expect(isinstance(got, list) and sorted(got) == expected,  # order: correct.results
+                         called(call, returned=got, expected=expected))
+        check.expect(not obs["left"],
+                     called(call, f"When it {'raised' if fail else 'returned'}, pool workers were still there "
+                                  f"(alive or not reaped): {_workers(obs['left'])}, expected none.",
+                            hint=_cleanup_hint(obs["pool_calls"])))
+
+
+def test_parallel_processes(check):
+    choices = [k for k in (3, 4, 5) if k != (os.cpu_count() or 1)]
+    n = check.rng.choice(choices)
+    obs = check.run(probes.processes, n=n, call=f"parallel_map(f, {n} items, processes={n})", timeout=14)
+    call = f"parallel_map(f, {n} items, processes={n}) where each task waits until all {n} are running"
+    got = check.returned(call, obs["out"])
+    check.expect(isinstance(got, list) and len(got) == n and all(isinstance(g, list) and len(g) == 2 for g in got),
+                 called(call, returned=got, expected=Shown(f"{n} results")))
+    pids = {g[0] for g in got}
+    check.expect(obs["caller"] not in pids,
+                 called(call, "Some tasks ran in the calling process itself: run them in the pool's workers "
+                              "(pool.apply_async(func, (item,)))."))
+    workers = len(obs.get("workers", []))
+    check.expect(workers == n,
+                 called(call, f"The pool had {workers} worker processes, expected {n}: pass `processes` on to "
+                              f"multiprocessing.Pool(processes) (Pool() alone starts os.cpu_count() = "
+                              f"{os.cpu_count()} workers)."))
+    arrived = obs.get("arrived", 0)
+    check.expect(arrived == n,
+                 called(call, f"Only {arrived} of the {n} tasks were running at once (waited 2 s for the rest): "
+                              "pool.apply(...) waits for each task, and so does .get() right after apply_async. "
+                              "Queue every task with apply_async first, then collect the results."))
+    check.expect(len(pids) == n,
+                 called(call, f"The tasks ran in {len(pids)} distinct processes, expected {n}."))
+
+
+def test_correct_spawn(check):
+    values = [check.rng.randint(-50, 50) for _ in range(check.rng.randint(3, 6))]
+    call = f"parallel_map(square, {values}, processes=2)"
+    obs = check.run(probes.spawn, values=values, call=call, start_method="spawn", timeout=12)
+    call += " under spawn"
+    got = check.returned(call, obs["out"])
+    expected = [x * x for x in values]
+    # Order is judged by correct.results; here: did the work get done under spawn?
+    check.expect(isinstance(got, list) and sorted(got) == sorted(expected),
+                 called(call, returned=got, expected=expected))
+
+
+def test_parallel_speedup(check):
+    speedup.run_check(check, probes.speedup_probe, what="parallel_map(work, 2 tasks per CPU, processes=CPUs)",
+                      first_call="parallel_map(work, [200, 300], processes=2)", code="pool")

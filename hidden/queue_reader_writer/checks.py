@@ -1,0 +1,147 @@
+"""Hidden checks for queue_reader_writer (contract section 7)."""
+from collections import Counter
+
+from kit.judge.check import Shown, called
+
+from . import probes
+
+DRAIN_HINT = ("Collect from `out` until n_readers sentinels have arrived, and only then join the processes: "
+              "a process that put data on a Queue does not exit until that data has been read, so joining it "
+              "first waits forever once the data passes the pipe buffer (~64 KiB).")
+
+
+def _items(rng, k):
+    """k items, never None, with falsy ones (0 and "") among them: compare with `is SENTINEL`."""
+    items = [rng.choice([rng.randint(-999, 999), f"item-{rng.randint(0, 999)}"]) for _ in range(k)]
+    for falsy in (0, ""):
+        items[rng.randrange(2, k)] = falsy
+    items[1] = f"late-{rng.randint(0, 999)}"  # the probe makes this one late (see probes.Late)
+    return items
+
+
+def _multiset(xs):
+    return Counter(repr(x) for x in xs)
+
+
+def test_correct_writer(check):
+    items = _items(check.rng, check.rng.randint(5, 9))
+    n = check.rng.randint(2, 4)
+    call = f"writer(q, {items}, n_readers={n})"
+    obs = check.run(probes.writer, items=items, n_readers=n, call=call)
+    check.returned(call, obs["out"])
+    expected = items + [None] * n
+    got = obs["puts"]
+    why, hint = "", ""
+    if got[:len(items)] == items and got.count(None) == 1 and n > 1:
+        why = (f"Only one SENTINEL for {n} readers: each reader consumes the one it gets and stops, "
+               "so the others wait forever.")
+        hint = "Put one per reader."
+    elif got[:len(items)] != items:
+        hint = "Put every item, in order, before any SENTINEL."
+    check.expect(got == expected, called(call, f"q received {got}, expected {expected}.", why, hint=hint))
+    call = f"writer(q, {items})"
+    check.returned(call, obs["default"])
+    expected = items + [None]
+    check.expect(obs["default_puts"] == expected,
+                 called(call, f"q received {obs['default_puts']}, expected {expected} (n_readers defaults to 1)."))
+
+
+def test_correct_reader(check):
+    items = _items(check.rng, check.rng.randint(6, 9))
+    cut = check.rng.randint(2, len(items) - 2)
+    early, late = items[:cut], items[cut:]
+    obs = check.run(probes.reader, early=early, late=late, call="reader(q, out)")
+    call = (f"reader(q, out) where q holds {early}, then, once the reader has found q empty, "
+            f"{late} and two SENTINELs arrive")
+    res = obs["out"]
+    if res["hung"]:
+        check.returned(call, res, hang_hint=(
+            f"out had received {obs['puts']}. The reader must stop at the first SENTINEL it gets (`if item is "
+            "SENTINEL: break`), put one SENTINEL on out and return, so its process ends by itself: a "
+            "`while True` loop that only terminate() can stop is the article's mistake."))
+    check.returned(call, res)
+    got = obs["puts"]
+    expected = items + [None]
+    why, hint = "", ""
+    if got[:len(early)] == early and got[len(early):len(early) + 1] != late[:1] and got.count(None) <= 1:
+        how = ", ".join(sorted(set(obs["calls"]))) or "q.empty()"
+        why = (f"It stopped before the late items came ({how} on an empty queue): an empty queue does not mean "
+               "the writer is done, only a SENTINEL does.")
+        hint = "Block on q.get() (no timeout, no empty() check)."
+    elif not got or got[-1] is not None:
+        hint = "After the last item, put one SENTINEL on out: it tells the collector this reader is done."
+    else:
+        lost = [x for x in items if x not in got]
+        if lost and all(x in (0, "") for x in lost):
+            why = "It stopped at a falsy item: 0 and '' are items."
+            hint = "Test `item is SENTINEL`, not `not item`."
+    check.expect(got == expected, called(call, f"out received {got}, expected {expected}.", why, hint=hint))
+    check.expect(obs["left"] == [None],
+                 called(call, f"After it returned, q still held {obs['left']}, expected [None]: a reader takes "
+                              "exactly one SENTINEL (the other is another reader's) and then stops reading."))
+
+
+def test_correct_pipeline(check):
+    items = _items(check.rng, check.rng.randint(8, 14))
+    n = check.rng.randint(2, 4)
+    obs = check.run(probes.pipeline, items=items, n_readers=n, call=f"run_pipeline({items})", timeout=12)
+    call = f"run_pipeline({items})"
+    got = check.returned(call, obs["single"], hang_hint=DRAIN_HINT)
+    check.in_order(call, got, items, order_hint="One reader: the items come back in input order.")
+    check.expect(obs["single_procs"] == 2,
+                 called(call, f"It started {obs['single_procs']} processes, expected 2: one writer process and "
+                              "one reader process."))
+    call = f"run_pipeline({items}, n_readers={n})"
+    got = check.returned(call, obs["many"], hang_hint=(
+        f"With {n} readers the writer must put {n} SENTINELs (writer(q, items, n_readers)), one for each reader, "
+        f"and the collector must wait for {n} SENTINELs on out. " + DRAIN_HINT))
+    ok = isinstance(got, list) and _multiset(got) == _multiset(items)
+    check.expect(ok, called(call, returned=got, expected=Shown(f"the items {items} in any order, each exactly once")))
+    check.expect(obs["many_procs"] == n + 1,
+                 called(call, f"It started {obs['many_procs']} processes, expected {n + 1}: one writer and "
+                              f"{n} readers."))
+
+
+def test_safe_large_payload(check):
+    n = check.rng.randint(1200, 2000)
+    kib = check.rng.randint(10, 16)
+    call = f"run_pipeline({n} items of {kib} KiB each)"
+    obs = check.run(probes.large, n=n, size=kib * 1024, call=call, timeout=8, hang_hint=DRAIN_HINT)
+    check.returned(call, obs["out"], hang_hint=DRAIN_HINT)
+    check.expect(obs["type"] == "list", called(call, f"Returned a {obs['type']}, expected a list."))
+    check.expect(obs.get("complete") and obs.get("in_order"),
+                 called(call, f"Returned {obs.get('count')} items"
+                              + ("" if obs.get("complete") else ", not the same items")
+                              + f", expected all {n} in input order."))
+
+
+def test_safe_no_terminate(check):
+    items = _items(check.rng, check.rng.randint(5, 9))
+    call = f"run_pipeline({items})"
+    obs = check.run(probes.no_terminate, items=items, call=call)
+    check.returned(call, obs["out"], hang_hint=DRAIN_HINT)
+    if obs["killed"]:
+        k = obs["killed"][0]
+        site = check.where([k["site"]]) if k.get("site") else ""
+        check.fail(called(call, f"It stopped {len(obs['killed'])} process(es) with {k['how']}"
+                                + (f" at {site}" if site else "")
+                                + ": a reader that returns after its SENTINEL ends by itself.",
+                          "terminate() kills a process wherever it is: items it holds are lost and a Queue lock "
+                          "it holds stays locked.", hint="Join it instead."))
+    if obs["left"]:
+        check.fail(called(call, f"When it returned, {len(obs['left'])} of its processes were still there "
+                                f"({', '.join(c['status'] for c in obs['left'])}): join every process before "
+                                "returning."))
+    bad = [c for c in obs["codes"] if c != 0]
+    check.expect(not bad,
+                 called(call, f"Its processes ended with exit codes {obs['codes']}, expected all 0 (each ends by "
+                              "itself: the writer after its sentinels, each reader after its SENTINEL)."))
+
+
+def test_correct_spawn(check):
+    items = _items(check.rng, check.rng.randint(5, 9))
+    call = f"run_pipeline({items})"
+    obs = check.run(probes.spawn, items=items, call=call, start_method="spawn", timeout=12)
+    call += " under spawn"
+    got = check.returned(call, obs["out"], hang_hint=DRAIN_HINT)
+    check.expect(got == items, called(call, returned=got, expected=items))

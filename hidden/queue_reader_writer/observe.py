@@ -1,0 +1,46 @@
+"""What the queue_reader_writer probes observe: declared once, for the probes and the checks."""
+from typing import Any, Dict, List, Optional, TypedDict
+
+from kit.box.observe import Outcome
+
+
+class Writer(TypedDict, total=False):
+    out: Outcome                     # writer(q, items, n_readers)
+    puts: List[Any]                  # what it put on q, in order
+    default: Outcome                 # writer(q, items)
+    default_puts: List[Any]
+
+
+class Reader(TypedDict, total=False):
+    out: Outcome                     # reader(q, out)
+    puts: List[Any]                  # what it put on out, in order
+    left: List[Any]                  # what was still on q (or not yet released) afterwards
+    calls: List[str]                 # how it found q empty: "empty()", "qsize()", "get(timeout)", ...
+    saw_empty: Optional[bool]        # it found q empty within the wait (the late items were released)
+    q_puts: List[Any]                # what it put back on q
+
+
+class Pipeline(TypedDict, total=False):
+    single: Outcome                  # run_pipeline(items)
+    single_procs: int                # processes it started
+    many: Outcome                    # run_pipeline(items, n_readers)
+    many_procs: int
+
+
+class Large(TypedDict, total=False):
+    out: Outcome                     # run_pipeline(big items), its value left out ("returned": None)
+    type: str                        # type name of what it returned
+    count: int                       # list results only: how many items,
+    complete: bool                   # the same items,
+    in_order: bool                   # in input order
+
+
+class NoTerminate(TypedDict, total=False):
+    out: Outcome
+    left: List[Dict[str, Any]]       # its processes still there when it returned (kit.box.calls.child_processes)
+    killed: List[Dict[str, Any]]     # each terminate()/kill() call: {"how", "site"}
+    codes: List[Optional[int]]       # exit codes of the processes it started
+
+
+class Spawn(TypedDict, total=False):
+    out: Outcome                     # run_pipeline(items) under the spawn start method

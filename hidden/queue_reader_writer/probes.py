@@ -1,0 +1,223 @@
+"""Probes for queue_reader_writer: writer, reader and run_pipeline.
+
+writer and reader are called in a thread with a recording queue, so what they put and
+got is known exactly. The reader's queue makes late items late on purpose: the rest
+of the items become available only once the reader has found the queue empty (a get
+that would block, a get with a timeout, get_nowait, empty(), qsize()); a timed-out or
+non-blocking get on the empty queue raises queue.Empty at once. A reader that stops
+when the queue is empty, or gives up on a timeout, loses the late items every time.
+
+Pipelines run real processes. Item 1 of every pipeline is ``Late``: the writer's
+feeder thread takes 0.2 s to pickle it, so a reader polling ``q.empty()`` sees an
+empty queue in every run, not only in unlucky ones.
+"""
+import os
+import queue
+import threading
+import time
+
+from kit.box.calls import call, child_processes, jsonable, learner, learner_site
+
+from .observe import Large, NoTerminate, Pipeline, Reader, Spawn, Writer
+
+WAIT = 1.0
+LATE = 0.2
+
+
+class _Recorder:
+    """A queue for one thread: put/get/empty/qsize, with late items and a log."""
+
+    def __init__(self, items=(), late=()):
+        self.items = list(items)
+        self.late = list(late)
+        self.puts = []
+        self.cond = threading.Condition()
+        self.saw_empty = threading.Event()
+        self.calls = []
+        self.got = 0
+
+    def release(self):
+        with self.cond:
+            self.items.extend(self.late)
+            self.late = []
+            self.cond.notify_all()
+
+    def _note(self, what):
+        if len(self.calls) < 50:
+            self.calls.append(what)
+
+    # producer side (the learner puts)
+    def put(self, item, block=True, timeout=None):
+        self.puts.append(item)
+
+    def put_nowait(self, item):
+        self.put(item)
+
+    # consumer side (the learner gets)
+    def get(self, block=True, timeout=None):
+        with self.cond:
+            if not self.items:
+                self.saw_empty.set()
+                if not block or timeout is not None:
+                    self._note("get(timeout)" if block else "get(block=False)")
+                    raise queue.Empty
+                while not self.items:
+                    self.cond.wait()
+            self.got += 1
+            return self.items.pop(0)
+
+    def get_nowait(self):
+        return self.get(False)
+
+    def empty(self):
+        with self.cond:
+            if not self.items:
+                self.saw_empty.set()
+                self._note("empty()")
+            return not self.items
+
+    def qsize(self):
+        with self.cond:
+            if not self.items:
+                self.saw_empty.set()
+                self._note("qsize()")
+            return len(self.items)
+
+    def full(self):
+        return False
+
+    def close(self):
+        pass
+
+    def join_thread(self):
+        pass
+
+    def cancel_join_thread(self):
+        pass
+
+
+class _Late:
+    """An item whose first pickling outside the probe process takes LATE seconds."""
+
+    def __new__(cls, value, home, delayed=False):
+        self = super().__new__(cls, value)
+        self.home, self.delayed = home, delayed
+        return self
+
+    def __reduce__(self):
+        plain = type(self).__mro__[2](self)  # the str or bytes value itself
+        if not self.delayed and os.getpid() != self.home:
+            time.sleep(LATE)
+            return (type(self), (plain, self.home, True))
+        return (type(self), (plain, self.home, self.delayed))
+
+
+class Late(_Late, str):
+    """A str item that is slow to pickle the first time it leaves the probe process."""
+
+
+class _LateBytes(_Late, bytes):
+    """The same for bytes."""
+
+
+# -- probes ----------------------------------------------------------------------------
+def writer(items, n_readers, seed) -> Writer:
+    m = learner("queue_reader_writer")
+    q = _Recorder()
+    out = call(m.writer, q, items, n_readers, timeout=3)
+    d = _Recorder()
+    default = call(m.writer, d, items, timeout=3)
+    return {"out": jsonable(out), "puts": q.puts, "default": jsonable(default), "default_puts": d.puts}
+
+
+def reader(early, late, seed) -> Reader:
+    m = learner("queue_reader_writer")
+    q = _Recorder(early, late + [None, None])
+    out = _Recorder()
+    box = {}
+
+    def release():
+        box["saw_empty"] = q.saw_empty.wait(WAIT)
+        q.release()
+
+    t = threading.Thread(target=release, daemon=True)
+    t.start()
+    res = call(m.reader, q, out, timeout=WAIT + 1.5)
+    q.saw_empty.set()  # the call is over: don't keep the releaser waiting
+    t.join(WAIT)
+    return {"out": jsonable(res), "puts": out.puts, "left": q.items + q.late, "calls": q.calls,
+            "saw_empty": box.get("saw_empty"), "q_puts": q.puts}
+
+
+class _Processes:
+    """Every multiprocessing process started, and every terminate()/kill() call (with the learner's line)."""
+
+    def __init__(self):
+        import multiprocessing.process as mpp
+        self.procs, self.killed = [], []
+        base = mpp.BaseProcess
+        start, terminate, kill = base.start, base.terminate, base.kill
+        log = self
+
+        def t_start(p):
+            log.procs.append(p)
+            return start(p)
+
+        def t_terminate(p):
+            log.killed.append({"how": "terminate()", "site": learner_site()})
+            return terminate(p)
+
+        def t_kill(p):
+            log.killed.append({"how": "kill()", "site": learner_site()})
+            return kill(p)
+        base.start, base.terminate, base.kill = t_start, t_terminate, t_kill
+
+
+def _with_late(items):
+    items = list(items)
+    if len(items) > 1 and isinstance(items[1], str):
+        items[1] = Late(items[1], os.getpid())
+    return items
+
+
+def pipeline(items, n_readers, seed) -> Pipeline:
+    m = learner("queue_reader_writer")
+    tr = _Processes()
+    first = call(m.run_pipeline, _with_late(items), timeout=2.5)
+    out = {"single": jsonable(first), "single_procs": len(tr.procs)}
+    tr.procs.clear()
+    many = call(m.run_pipeline, _with_late(items), n_readers, timeout=2.5)
+    out.update(many=jsonable(many), many_procs=len(tr.procs))
+    return out
+
+
+def large(n, size, seed) -> Large:
+    import random
+    m = learner("queue_reader_writer")
+    block = random.Random(seed).getrandbits(size * 8).to_bytes(size, "big")
+    items = [i.to_bytes(4, "big") + block for i in range(n)]
+    items[1] = _LateBytes(items[1], os.getpid())
+    out = call(m.run_pipeline, items, timeout=3.5)
+    got = out["returned"]
+    res = {"out": jsonable(dict(out, returned=None)), "type": type(got).__name__}
+    if isinstance(got, list):
+        res["count"] = len(got)
+        res["complete"] = sorted(map(bytes, got)) == sorted(map(bytes, items)) if all(
+            isinstance(g, bytes) for g in got) else False
+        res["in_order"] = [bytes(g) for g in got] == [bytes(i) for i in items] if res["complete"] else False
+    return res
+
+
+def no_terminate(items, seed) -> NoTerminate:
+    m = learner("queue_reader_writer")
+    tr = _Processes()
+    out = call(m.run_pipeline, items, timeout=3)
+    left = child_processes(recursive=True)  # before anything of ours polls (and so reaps) the learner's processes
+    codes = [p.exitcode for p in tr.procs]
+    return {"out": jsonable(out), "left": left, "killed": tr.killed, "codes": codes}
+
+
+def spawn(items, seed) -> Spawn:
+    m = learner("queue_reader_writer")
+    out = call(m.run_pipeline, _with_late(items), timeout=4)
+    return {"out": jsonable(out)}

@@ -1,0 +1,83 @@
+"""Hidden checks for threads_start_join (contract section 1)."""
+from kit.judge.check import Shown, called
+
+from . import probes
+
+SERIAL_HINT = ("Did you join each thread right after starting it? Start every thread "
+               "in one loop, then join them all in a second loop.")
+JOIN_HINT = ("Joining only `t` after the loop joins the last thread alone (the seed's "
+             "`for i in range(200): t.join()`): keep every thread in a list and join each.")
+
+
+def _worked(check, call, out):
+    """The call must have run (returned, or raised something other than NotImplementedError)."""
+    if out["hung"] or (out["raised"] and out["raised"]["type"] == "NotImplementedError"):
+        check.returned(call, out)
+
+
+def test_correct_results(check):
+    values = [check.rng.randint(-99, 99) for _ in range(check.rng.randint(5, 8))]
+    call = (f"run_in_threads(f, [(0, {values[0]}), (1, {values[1]}), ...{len(values)} calls]) "
+            "where call i returns x*x + i and the last call finishes first")
+    obs = check.run(probes.results, values=values, call=call)
+    got = check.returned(call, obs["main"])
+    expected = [x * x + i for i, x in enumerate(values)]
+    check.in_order(call, got, expected,
+                   unfinished_hint="Some calls had not finished when it returned: " + JOIN_HINT,
+                   order_hint="The right values in the wrong order: keep each result at its call's index, "
+                              "not in the order threads finish.")
+    empty = check.returned("run_in_threads(f, [])", obs["empty"])
+    check.expect(empty == [], called("run_in_threads(f, [])", returned=empty, expected=Shown("[]")))
+
+
+def test_correct_first_error(check):
+    n = check.rng.randint(5, 7)
+    bad = sorted(check.rng.sample(range(n - 1), 2))
+    call = (f"run_in_threads(f, {n} calls) where calls {bad[0]} and {bad[1]} raise ValueError "
+            f"and call {bad[1]} fails first in time")
+    obs = check.run(probes.first_error, n=n, bad=bad, call=call)
+    check.first_error(call, obs["out"], error=f"ValueError('call {bad[0]} failed')",
+                      missing_hint="An exception in a thread is lost unless you catch it there and "
+                                   "raise it again after joining.",
+                      order_hint="the first failing call in argument order, not in time.")
+    check.expect(not obs["unfinished"],
+                 called(call, f"It raised while calls {obs['unfinished']} were still running: "
+                        "join every thread before re-raising."))
+
+
+def test_safe_all_joined(check):
+    n = check.rng.randint(5, 7)
+    obs = check.run(probes.all_joined, n=n, call=f"run_in_threads(f, {n} calls)")
+    for fail in (False, True):
+        call = (f"run_in_threads(f, {n} calls) where the last call finishes first"
+                + (" and call 0 raises RuntimeError" if fail else ""))
+        res = obs["raised" if fail else "returned"]
+        _worked(check, call, res["out"])
+        way = "raised" if res["out"]["raised"] else "returned"
+        check.expect(not res["unfinished"] and not res["alive"],
+                     called(call, f"When it {way}, calls {res['unfinished']} were still running "
+                            f"({len(res['alive'])} threads alive), expected none.", hint=JOIN_HINT))
+
+
+def test_parallel_overlap(check):
+    n = check.rng.randint(4, 6)
+    call = f"run_in_threads(f, {n} calls) where each call waits at a barrier for the other {n - 1}"
+    obs = check.run(probes.overlap, n=n, call=call, timeout=n * 0.5 + 5)
+    check.returned(call, obs["out"], hang_hint=SERIAL_HINT)
+    alone = sum(1 for s in obs["seen"] if s != "together")
+    check.expect(alone == 0,
+                 called(call, f"{alone} of {n} calls waited 0.5 s at the barrier and gave up: "
+                        "the calls never ran all at once.", hint=SERIAL_HINT))
+
+
+def test_parallel_own_threads(check):
+    n = check.rng.randint(4, 6)
+    call = f"run_in_threads(f, {n} calls) where each call notes the thread it runs in"
+    obs = check.run(probes.own_threads, n=n, call=call)
+    check.returned(call, obs["out"])
+    check.expect(obs["in_caller"] == 0,
+                 called(call, f"{obs['in_caller']} of {n} calls ran in the calling thread itself: "
+                        "create a threading.Thread for every call and let it do the work."))
+    check.expect(obs["distinct"] == n == obs["ran"],
+                 called(call, f"The calls ran in {obs['distinct']} distinct threads, expected {n}: "
+                        "one thread per call."))

@@ -1,0 +1,94 @@
+"""Enter the sandbox: namespaces' mounts, limits and an unprivileged user (Linux, as root).
+
+The judge starts the sandbox as ``unshare --pid --fork --mount-proc --net --mount --kill-child
+python -m kit.box.child`` when it runs as root (see ``kit.judge.isolation``), so this
+process is PID 1 of a PID namespace of its own (``kill(-1)`` reaches only the sandbox),
+with no network and a mount namespace. Before any learner code is imported, ``enter``:
+
+- covers every path in ``hide`` (the kit's repository, the judge's working folder, other
+  students' submissions, folders the sandbox user could not traverse) with an empty
+  tmpfs, then binds back read-only only what the sandbox needs: the interpreter, the
+  staged view, the submission; ``/tmp`` and ``/dev/shm`` become fresh size-limited tmpfs;
+  the working folder is a private tmpfs of its own;
+- sets the process, file-size and core limits;
+- drops to the uid reserved for this sandbox (no groups, no new privileges).
+
+Uses only ``os`` and ``ctypes`` system calls (mount(2), prctl(2)): no external tool.
+"""
+import ctypes
+import os
+
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
+PR_SET_NO_NEW_PRIVS = 38
+O_PATH = getattr(os, "O_PATH", 0o10000000)
+
+_libc = None
+
+
+def _sys(name, *args):
+    global _libc
+    if _libc is None:
+        _libc = ctypes.CDLL(None, use_errno=True)
+    rc = getattr(_libc, name)(*args)
+    if rc != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{name}{args!r}: {os.strerror(err)}")
+
+
+def _mount(source, target, fstype=None, flags=0, data=None):
+    enc = lambda s: None if s is None else os.fsencode(s)
+    _sys("mount", enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data))
+
+
+def _inside(path, folder):
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def enter(spec: dict) -> None:
+    """``spec``: uid, gid, hide, keep (read-only), write (kept writable), work, nproc, fsize, tmp_mb, mounts."""
+    if spec.get("mounts", True):
+        _cover(spec)
+    else:
+        os.chdir(spec["work"])
+    import resource
+    resource.setrlimit(resource.RLIMIT_NPROC, (spec["nproc"], spec["nproc"]))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (spec["fsize"], spec["fsize"]))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    os.setgroups([])
+    os.setresgid(spec["gid"], spec["gid"], spec["gid"])
+    os.setresuid(spec["uid"], spec["uid"], spec["uid"])
+    _sys("prctl", PR_SET_NO_NEW_PRIVS, ctypes.c_ulong(1), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
+    os.environ["TMPDIR"] = spec["work"]
+    os.environ["HOME"] = spec["work"]
+
+
+def _cover(spec: dict) -> None:
+    """In this mount namespace: empty tmpfs over ``hide``, what is kept bound back read-only."""
+    _mount(None, "/", flags=MS_REC | MS_PRIVATE)
+    keep = [(p, False) for p in spec["keep"]] + [(p, True) for p in spec["write"]]
+    keep = [(os.path.realpath(p), w) for p, w in keep if os.path.exists(p)]
+    # Open what we keep before covering it: bind mounts are made from these handles afterwards.
+    handles = [(p, w, os.open(p, O_PATH | os.O_CLOEXEC)) for p, w in keep]
+    hide = sorted({os.path.realpath(h) for h in spec["hide"] + ["/tmp", "/dev/shm"] if os.path.isdir(h)})
+    outer = [h for h in hide if not any(h != o and _inside(h, o) for o in hide)]
+    for h in outer:
+        mode = "1777" if h in ("/tmp", "/dev/shm") else "755"
+        _mount("tmpfs", h, "tmpfs", MS_NOSUID | MS_NODEV, f"size={spec['tmp_mb']}m,mode={mode}")
+    for path, writable, fd in sorted(handles, key=lambda x: x[0]):
+        if not any(_inside(path, h) for h in outer):
+            os.close(fd)
+            continue
+        if os.path.isdir(f"/proc/self/fd/{fd}"):
+            os.makedirs(path, exist_ok=True)
+        else:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            open(path, "a").close()
+        _mount(f"/proc/self/fd/{fd}", path, flags=MS_BIND | MS_REC)
+        if not writable:
+            _mount(None, path, flags=MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+        os.close(fd)
+    work = spec["work"]
+    os.makedirs(work, exist_ok=True)
+    _mount("tmpfs", work, "tmpfs", MS_NOSUID | MS_NODEV, f"size={spec['tmp_mb']}m,mode=700")
+    os.chown(work, spec["uid"], spec["gid"])
+    os.chdir(work)

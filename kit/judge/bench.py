@@ -1,0 +1,89 @@
+"""``python -m kit bench``: the grader's own figures, for the README.
+
+Grades the reference solutions N times (warm: this venv, nothing reinstalled), the
+submission whose every body hangs once, and reports medians: seconds per grade, the
+reference Pool's calibrated speedup in each run, and the score every time.
+
+``--batch N``: N submissions built from the solutions, the stubs and the selftest mutants
+(in turn), graded as one batch (``python -m kit batch``) and then one by one
+(``grade`` each); prints both times (``--sample K`` grades only K one by one and
+extrapolates; ``--no-share`` grades identical modules again in the batch).
+"""
+import argparse
+import statistics
+import tempfile
+from pathlib import Path
+
+from .. import ROOT
+from .grade import grade
+from .selftest import hanging_copy
+
+
+def main(argv=None) -> int:
+    if argv and any(a == "--flips" or a.startswith("--flips=") for a in argv):
+        from . import flips  # the speedup verdicts' own benchmark
+        return flips.main(argv)
+    p = argparse.ArgumentParser(prog="python -m kit bench", description=__doc__.split("\n\n")[0])
+    p.add_argument("--runs", type=int, default=5, help="grades of the solutions to take the median of")
+    p.add_argument("--batch", type=int, default=None, metavar="N", help="time a batch of N submissions against one by one")
+    p.add_argument("--only", nargs="+", metavar="EXERCISE", help="with --batch: grade only these exercises")
+    p.add_argument("--sample", type=int, default=None, metavar="K", help="with --batch: grade K one by one, extrapolate")
+    p.add_argument("--no-share", action="store_true", help="with --batch: no shared verdicts for identical modules")
+    p.add_argument("--workers", type=int, default=None, help="with --batch: pytest workers")
+    args = p.parse_args(argv)
+    if args.batch:
+        return batch_bench(args.batch, args.only, args.sample, not args.no_share, args.workers)
+    secs, scores, ref = [], [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(args.runs):
+            d = grade(ROOT / "solutions", out=Path(tmp) / f"s{i}")
+            secs.append(d["info"]["seconds"])
+            scores.append(f"{d['score']:g}/{d['max']:g}")
+            ref += [r["figures"].get("speedup_reference") for r in d["results"]
+                    if r["timing"] and r["figures"].get("speedup_reference")]
+            print(f"solutions run {i + 1}: {d['score']:g}/{d['max']:g} in {d['info']['seconds']} s")
+        hang_dir = Path(tmp) / "hangs"
+        hang_dir.mkdir()
+        h = grade(hanging_copy(hang_dir), out=Path(tmp) / "h")
+        print(f"every body hangs: {h['score']:g}/{h['max']:g} in {h['info']['seconds']} s, "
+              f"{len(h['results'])} checks reported")
+    print("\n| figure | value |\n|---|---|")
+    print(f"| grade of the solutions, warm (median of {args.runs}) | {statistics.median(secs):.1f} s "
+          f"(min {min(secs):.1f}, max {max(secs):.1f}) |")
+    print(f"| scores | {', '.join(scores)} |")
+    print(f"| grade of a submission whose every body hangs | {h['info']['seconds']:.1f} s |")
+    if ref:
+        print(f"| reference Pool speedup measured by the calibration (median of {len(ref)}) | "
+              f"{statistics.median(ref):.2f}× (min {min(ref):.2f}) |")
+    return 0
+
+
+def batch_bench(n: int, only=None, sample=None, share=True, workers=None) -> int:
+    """A class of ``n`` built submissions: one batch, then one by one; both times."""
+    import time
+    from . import batch, selftest
+    entries = selftest.entries(only)
+    pool = [e for e in entries if e.kind in ("solutions", "stubs")] + [e for e in entries if e.kind == "mutant"]
+    with tempfile.TemporaryDirectory(prefix="kit-bench-batch-") as tmp:
+        subs = Path(tmp) / "class"
+        for i in range(n):
+            folder = subs / f"student{i + 1:03d}"
+            folder.mkdir(parents=True)
+            selftest.build(pool[i % len(pool)], folder)
+        t0 = time.monotonic()
+        res = batch.run(subs, Path(tmp) / "out", seed=1, only=only, workers=workers, share=share, echo=lambda m: None)
+        t_batch = time.monotonic() - t0
+        from .. import meta
+        per_ex = len(meta.select(only))
+        print(f"batch: {n} submissions in {t_batch:.1f} s ({res['units']} gradings of one exercise for "
+              f"{n * per_ex} student-exercises{'' if share else ', nothing shared'})")
+        k = min(sample or n, n)
+        t0 = time.monotonic()
+        for i in range(k):
+            grade(subs / f"student{i + 1:03d}", out=Path(tmp) / f"one{i}", seed=1, only=only, workers=workers)
+        t_one = time.monotonic() - t0
+        est = t_one * n / k
+        print(f"one by one: {k} submissions in {t_one:.1f} s" + (f", {n} extrapolated: {est:.0f} s" if k < n else ""))
+    print(f"\n| {n} submissions | seconds |\n|---|---|\n| one batch | {t_batch:.1f} |\n"
+          f"| one by one{' (extrapolated from %d)' % k if k < n else ''} | {est:.1f} |")
+    return 0

@@ -1,0 +1,286 @@
+"""The judge-side API of a hidden check: run probes, compare, fail with a message for people.
+
+A hidden check (``hidden/EXERCISE/checks.py``) takes the ``check`` fixture, runs the
+probes of its exercise in sandboxes (``check.run(probes.NAME, call=..., **inputs)``, the
+probe referenced by object, not by a string), and decides from what they observed. The
+observation a probe returns is declared once, in its exercise's ``observe.py`` (the
+probe's return annotation); ``run`` refuses keys that are not declared there.
+
+Messages come from one builder, ``called``: "Called X. Returned Y, expected Z." plus what
+was observed and the likely mistake; the repeated verdicts (every worker finished, results
+in order, the first error in argument order) are methods here, written once.
+"""
+import os
+import random
+import typing
+from pathlib import Path
+from typing import Optional
+
+from ..i18n import _
+from ..meta import Check as CheckSpec
+from . import runner
+
+
+class CheckFailed(AssertionError):
+    """The learner's code failed this check; the message is the verdict."""
+
+
+class Inconclusive(Exception):
+    """The machine could not show what this check measures; left out of the total."""
+
+
+class ProbeMismatch(Exception):
+    """A probe returned keys its exercise's observe.py does not declare: a grader bug."""
+
+
+class Shown(str):
+    """A value already written for people: shown as it is, not ``repr()``'d."""
+
+
+_NOTHING = object()
+
+
+def show(value) -> str:
+    return str(value) if isinstance(value, Shown) else repr(value)
+
+
+def called(call: str, *observed: str, returned=_NOTHING, expected=_NOTHING, hint: str = "") -> str:
+    """"Called X. Returned Y, expected Z. <what was observed> <the likely mistake>"."""
+    parts = [_("Called {call}.", call=call)]
+    if returned is not _NOTHING and expected is not _NOTHING:
+        parts.append(_("Returned {got}, expected {expected}.", got=show(returned), expected=show(expected)))
+    elif returned is not _NOTHING:
+        parts.append(_("Returned {got}.", got=show(returned)))
+    parts += [o.strip() for o in observed if o and o.strip()]
+    if hint and hint.strip():
+        parts.append(_(hint.strip()))
+    return " ".join(parts)
+
+
+def display(path: str, submission: Path) -> str:
+    """A learner file as the learner knows it: relative to the working directory if inside it."""
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path(os.environ.get("KIT_CWD") or os.getcwd())))
+    except ValueError:
+        return str(p)
+
+
+def declared_keys(probe) -> Optional[frozenset]:
+    """The keys a probe's observation may have (its return annotation, a TypedDict), or None."""
+    try:
+        hint = typing.get_type_hints(probe).get("return")
+    except Exception:  # noqa: BLE001 - an unresolvable annotation is a mismatch the kit test reports
+        return None
+    keys = getattr(hint, "__annotations__", None)
+    return frozenset(keys) if hint is not None and isinstance(keys, dict) and hasattr(hint, "__total__") else None
+
+
+class Check:
+    def __init__(self, spec: CheckSpec, submission: Path, seed: int):
+        self.spec = spec
+        self.submission = Path(submission).resolve()
+        self.seed = seed
+        # Per-check stream: the same seed gives the same inputs whatever ran before.
+        self.rng = random.Random(f"{seed}:{spec.key}")
+        self.figures = {}
+        self.runs = []
+        self.tamper = []   # what the submission did to reach into the grader: {"what", "file", "line"}
+
+    # -- running learner code ------------------------------------------------------------
+    def run(self, probe, *, call: str, timeout: Optional[float] = None,
+            start_method: Optional[str] = None, hang_hint: str = "", **kwargs):
+        """Run ``probe`` (a function of ``hidden/EXERCISE/probes.py``) in a sandbox; return its observation.
+
+        ``call`` says in words what the probe calls ("run_in_threads(sleepy, 5 calls)"),
+        for messages. A hang, a crash, or an exception escaping the probe fails the check
+        with that call, where each thread was blocked, and ``hang_hint``.
+        """
+        name = f"{probe.__module__}:{probe.__name__}"
+        limit = timeout or self.spec.timeout
+        r = runner.run(name, submission=self.submission, timeout=limit,
+                       start_method=start_method, seed=self.rng.randrange(2 ** 31), **kwargs)
+        self.runs.append(r)
+        if r.tamper:
+            self.tampered(r.tamper)
+        method = _(" under {method}", method=start_method) if start_method else ""
+        if r.status == "timeout":
+            self.fail(called(call + method, _("It did not finish within {seconds} s.", seconds=f"{limit:g}"), hang_hint)
+                      + "\n" + _("Where each thread was blocked:") + "\n" + self.stacks(r.stacks))
+        if r.status == "crashed":
+            self.fail(called(call + method, _("The process running your code exited with code {code} before the "
+                                              "call returned (os._exit? a crash?).", code=r.exitcode))
+                      + self.output_tail(r))
+        if r.status == "error":
+            self.fail(self.raised(call + method, r.error) + self.output_tail(r))
+        keys = declared_keys(probe)
+        if keys is not None and isinstance(r.value, dict) and not set(r.value) <= keys:
+            raise ProbeMismatch(f"{name} returned {sorted(set(r.value) - keys)}, not declared in its observe.py")
+        return r.value
+
+    def returned(self, call: str, outcome: dict, hang_hint: str = ""):
+        """The value of an in-probe ``kit.box.calls.call`` outcome, or fail saying why there is none."""
+        if outcome["hung"]:
+            where = self.where(outcome.get("stack"))
+            self.fail(called(call, _("It did not return within {seconds} s", seconds=f"{outcome['seconds']:.1f}")
+                             + (_("; it was blocked at {where}", where=where) if where else "") + ".", hang_hint))
+        if outcome["raised"]:
+            self.fail(self.raised(call, outcome["raised"]))
+        return outcome["returned"]
+
+    # -- verdicts ------------------------------------------------------------------------
+    def fail(self, message: str):
+        raise CheckFailed(message)
+
+    def expect(self, condition, message: str) -> None:
+        if not condition:
+            self.fail(message)
+
+    def tampered(self, findings) -> None:
+        """The submission reached into the grader: this check scores 0, and the report is flagged."""
+        self.tamper.extend(findings)
+        f = findings[0]
+        more = _(" (and {n} more)", n=len(findings) - 1) if len(findings) > 1 else ""
+        if f.get("file"):
+            where = f"{display(f['file'], self.submission)}:{f['line']}"
+            self.fail(_("Your code reached into the grader at {where} ({what}){more}. This check scores 0 and "
+                        "your teacher sees the flag.", where=where, what=f["what"], more=more))
+        self.fail(_("Your code reached into the grader ({what}){more}. This check scores 0 and your teacher "
+                    "sees the flag.", what=f["what"], more=more))
+
+    def inconclusive(self, message: str):
+        raise Inconclusive(message)
+
+    def figure(self, name: str, value) -> None:
+        """A measured figure shown in every report (speedups, timings)."""
+        self.figures[name] = value
+
+    # -- the repeated verdicts -----------------------------------------------------------
+    def no_deadlock(self, call: str, deadlocks, hint: str = "") -> None:
+        """Fail on the first deadlock the wait-for graph found: the cycle, and where each thread was."""
+        if not deadlocks:
+            return
+        d = deadlocks[0]
+        sites = []
+        for t in d["threads"]:
+            w = self.where([t["site"]]) if t.get("site") else ""
+            if w and w not in sites:
+                sites.append(w)
+        self.fail(called(call, _("Deadlock: {text}", text=d["text"])
+                         + (_(" (at {sites})", sites=", ".join(sites)) if sites else "") + ".", hint))
+
+    def finished(self, call: str, obs: dict, *, limit: float = 3, deadlock_hint: str = "",
+                 hang_hint: str = "", allowed=None) -> None:
+        """Every worker call of a ``run_workers`` observation finished: no deadlock, no hang, nothing raised.
+
+        ``obs`` has ``deadlocks``, ``hung`` and ``results`` (per worker, outcomes);
+        ``allowed(outcome)`` says which exceptions are part of the expected behaviour.
+        """
+        self.no_deadlock(call, obs.get("deadlocks"), deadlock_hint)
+        if obs.get("hung"):
+            h = obs["hung"][0]
+            self.fail(called(call, _("Thread {thread} did not finish within {seconds} s; it was blocked at {where}.",
+                                     thread=h["thread"], seconds=f"{limit:g}",
+                                     where=self.where(h["stack"]) or _("an unknown place")), hang_hint))
+        for worker in obs.get("results", []):
+            for o in worker:
+                if o["raised"] and not (allowed and allowed(o)):
+                    self.fail(self.raised(call, o["raised"]))
+
+    def in_order(self, call: str, got, expected, *, order_hint: str, unfinished_hint: str = "") -> None:
+        """Results in argument order: name the mistake when they are the right values in the wrong order."""
+        hint = ""
+        if unfinished_hint and isinstance(got, list) and None in got:
+            hint = unfinished_hint
+        elif isinstance(got, list) and sorted(map(repr, got)) == sorted(map(repr, expected)):
+            hint = order_hint
+        self.expect(got == expected, called(call, returned=Shown(got), expected=Shown(expected), hint=hint))
+
+    def first_error(self, call: str, outcome: dict, *, error: str, missing_hint: str, order_hint: str) -> None:
+        """The exception re-raised is ``error`` ("TaskError('item 2 failed')"): the first in argument order."""
+        if outcome["hung"]:
+            self.returned(call, outcome)
+        raised = outcome["raised"]
+        if raised is not None and raised["type"] == "NotImplementedError":
+            self.fail(self.raised(call, raised))
+        self.expect(raised is not None, called(call, returned=Shown(outcome["returned"]),
+                                               expected=Shown(_("{error} to be re-raised", error=error)),
+                                               hint=missing_hint))
+        got = f"{raised['type']}({raised['message']!r})"
+        self.expect(got == error, called(call, _("Raised {got}, expected {error}:", got=got, error=error), order_hint))
+
+    # -- message pieces ------------------------------------------------------------------
+    def where(self, frames) -> str:
+        """``exercises/lock_balance.py:31 (self.balance = b + n)``: the innermost learner frame."""
+        for f in reversed(frames or []):
+            if self.is_learner(f["file"]):
+                text = f.get("text") or self.line_text(f["file"], f["line"])
+                return f"{display(f['file'], self.submission)}:{f['line']}" + (f" ({text.strip()})" if text else "")
+        return ""
+
+    def sites(self, records, limit: int = 3) -> str:
+        """The distinct learner lines of up to ``limit`` recorded accesses ({"site": frame})."""
+        out = []
+        for r in records:
+            w = self.where([r["site"]]) if r.get("site") else ""
+            if w and w not in out:
+                out.append(w)
+            if len(out) == limit:
+                break
+        return ", ".join(out) or _("(no line of yours was found)")
+
+    def is_learner(self, path: str) -> bool:
+        return os.path.abspath(path).startswith(str(self.submission) + os.sep)
+
+    @staticmethod
+    def line_text(path: str, line: int) -> str:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                for i, text in enumerate(f, 1):
+                    if i == line:
+                        return text.strip()
+        except OSError:
+            pass
+        return ""
+
+    def raised(self, call: str, error: dict) -> str:
+        """Message for an exception that escaped: NotImplementedError reads as 'not done'."""
+        if error is None:
+            return called(call, _("It raised nothing."))
+        where = self.where(error.get("frames"))
+        at = _(" at {where}", where=where) if where else ""
+        if error["type"] == "NotImplementedError":
+            return called(call, _("Not done yet: it raised NotImplementedError") + at + ".")
+        if error["type"] == "BlockingIOError" and "Resource temporarily unavailable" in error["message"]:
+            return called(call, _("It raised {type}: {message}", type=error["type"], message=error["message"]) + at
+                          + ". " + _("Your code started processes until the sandbox's process cap stopped it "
+                                     "(a fork storm)."))
+        return called(call, _("It raised {type}: {message}", type=error["type"], message=error["message"]) + at + ".")
+
+    def stacks(self, threads) -> str:
+        if not threads:
+            return "  " + _("(no stack could be read: the process did not answer)")
+        lines = []
+        for t in threads:
+            who = _("main process") if t["main"] else _("child process {pid}", pid=t["pid"])
+            frames = t["frames"]  # innermost first
+            learner = next((f for f in frames if self.is_learner(f["file"])), None)
+            top = frames[0] if frames else None
+            if learner is None and top is None:
+                continue
+            if learner is not None:
+                loc = f"{display(learner['file'], self.submission)}:{learner['line']} in {learner['func']}"
+                text = self.line_text(learner["file"], learner["line"])
+                if text:
+                    loc += f" ({text})"
+                if top is not learner:
+                    loc += _(", waiting in {where}", where=f"{Path(top['file']).name}:{top['line']} {top['func']}")
+            else:
+                loc = f"{Path(top['file']).name}:{top['line']} in {top['func']}"
+            lines.append(f"  {who}, " + _("thread {thread}", thread=t["thread"]) + f": {loc}")
+        return "\n".join(lines) or "  " + _("(no thread was inside your code)")
+
+    @staticmethod
+    def output_tail(r) -> str:
+        tail = (r.stderr or "").strip().splitlines()[-6:]
+        return ("\n" + _("Its last output:") + "\n  " + "\n  ".join(tail)) if tail else ""
