@@ -90,7 +90,10 @@ def send_one(conn, obj):
 
 
 def roundtrip(obj):
-    """Have a child process send ``obj`` back over a ``Pipe``; return what arrived."""
+    """Have a child process send ``obj`` back over a ``Pipe``; return what arrived.
+
+    Big objects too (the tests send megabytes): ``recv()`` before ``join()``.
+    """
     # TODO: start a child that sends obj back over a Pipe (with send_one);
     #       receive it, then join the child; return what arrived.
     raise NotImplementedError("start a child that sends obj, recv it, then join")

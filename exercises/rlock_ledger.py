@@ -58,7 +58,10 @@ import threading
 
 
 class Ledger:
-    """A list of amounts and their running total, safe to use from many threads."""
+    """A list of amounts and their running total, safe to use from many threads.
+
+    A new ``Ledger()`` has ``entries == []`` and ``total == 0``.
+    """
 
     def __init__(self):
         # TODO: set self.entries to an empty list, self.total to 0 and
@@ -72,7 +75,10 @@ class Ledger:
         raise NotImplementedError("append to entries and add to total, under the lock")
 
     def record_many(self, amounts):
-        """Record every amount as one batch: the lock is held across all the ``self.record`` calls."""
+        """Record every amount as one batch: the lock is held across all the ``self.record`` calls.
+
+        ``self.record(amount)`` is called once per amount, in ``amounts`` order.
+        """
         # TODO: holding the lock for the whole batch, call self.record(amount)
         #       for each amount.
         raise NotImplementedError("call self.record(amount) for each amount, holding the lock for the whole batch")

@@ -26,6 +26,39 @@ def run_kit():
     return kit
 
 
+@pytest.fixture
+def nothing_left():
+    """Nothing a test started outlives it: strays are killed, and every process that died is
+    gone within 5 s (reaped by us as the subreaper, or by its own dying parent: a PID
+    namespace's processes are reaped by the kernel after its init, not at once)."""
+    import time
+
+    import psutil
+
+    from kit import proc
+    proc.become_subreaper()
+    yield
+    proc.kill_strays()
+    deadline = time.monotonic() + 5
+    while True:
+        proc.reap()
+        left = psutil.Process().children(recursive=True)
+        running = [p for p in left if _status(p) not in (psutil.STATUS_ZOMBIE, None)]
+        assert not running, f"left running: {running}"
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert not left, f"dead but never reaped (zombies) after 5 s: {left}"
+
+
+def _status(p):
+    import psutil
+    try:
+        return p.status()
+    except psutil.Error:
+        return None
+
+
 def pytest_collection_modifyitems(items):
     # The kit's own tests grade whole submissions: they get their own limit, not the
     # learner tests' 30 s (pyproject.toml); a test may set a tighter one.

@@ -94,12 +94,17 @@ def hanging_copy(tmp_path) -> Path:
 
 def test_a_hung_test_reads_stopped_after(learner, tmp_path):
     impl = hanging_copy(tmp_path)
-    # The kit's own limit stops the whole run ...
+    # The kit's own limit stops the whole run.
     p = learner("check", NAMES[0], "--impl", impl, "--limit", "3", timeout=120)
     assert p.returncode == 0, p.stdout + p.stderr
     assert "stopped after 3 s: a test hung" in p.stdout, p.stdout
     assert "no test ran" not in p.stdout
-    # ... and without it, the learner test's own deadline (tests/helpers.py `within`) or
+
+
+@pytest.mark.once  # waits out the default limits (about 40 s): the mechanism is the same on every Python
+def test_a_hung_test_reads_stopped_after_without_a_limit(learner, tmp_path):
+    impl = hanging_copy(tmp_path)
+    # Without --limit, the learner test's own deadline (tests/helpers.py `within`) or
     # pytest-timeout's per-test limit names the hang: never "no test ran".
     p = learner("check", NAMES[0], "--impl", impl, timeout=300)
     assert ("had not returned after" in p.stdout or "stopped after 10 s: a test hung (deadlock?) in test_"

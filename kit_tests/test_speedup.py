@@ -1,5 +1,9 @@
 """The speedup rule, with numbers: each round against its own reference, decided by a sign
 test at a stated confidence, inconclusive rather than wrong."""
+import json
+
+import pytest
+
 from kit.judge import speedup
 from kit.judge.speedup import Round
 
@@ -75,3 +79,29 @@ def test_sign_test_tails():
     assert speedup.tail(5, 5) == 1 / 32
     assert speedup.tail(0, 7) == 1.0
     assert speedup.tail(7, 7) < speedup.ALPHA_FAIL < speedup.tail(6, 6)
+    # A pass at 4 of 4 rounds (or 6 of 7), never at 5 of 6: one noisy round means more rounds.
+    assert speedup.tail(4, 4) <= speedup.ALPHA_PASS < speedup.tail(5, 6)
+    assert speedup.tail(6, 7) <= speedup.ALPHA_PASS
+
+
+# -- the flip benchmark, short (the README records the long runs) --------------------------
+@pytest.mark.once  # it measures the machine, not the interpreter
+def test_flip_benchmark_short(run_kit, tmp_path):
+    rounds_n = 2
+    out = tmp_path / "flips.json"
+    p = run_kit("bench", "--flips", rounds_n, "--json", out, timeout=900)
+    assert out.is_file(), p.stdout[-3000:] + p.stderr[-3000:]
+    s = json.loads(out.read_text())
+    assert p.returncode == 0 and not s["wrong"], p.stdout[-6000:]
+    graded = {}
+    for key, n in s["verdicts"].items():
+        check, status = key.rsplit(" ", 1)
+        graded[check] = graded.get(check, 0) + n
+    # Each entry's speedup check got a verdict every round: the reference and the three mutants.
+    assert len(graded) == 5 and set(graded.values()) == {rounds_n}, graded
+    # Serial and threads-for-CPU code never passes; correct code never fails.
+    for key, n in s["verdicts"].items():
+        if "apply" in key or "threads_for_cpu" in key:
+            assert not key.endswith(" passed"), key
+        else:
+            assert not key.endswith(" failed"), key

@@ -92,7 +92,10 @@ def send_one(conn, obj):
 
 
 def roundtrip(obj):
-    """Have a child process send ``obj`` back over a ``Pipe``; return what arrived."""
+    """Have a child process send ``obj`` back over a ``Pipe``; return what arrived.
+
+    Big objects too (the tests send megabytes): ``recv()`` before ``join()``.
+    """
     parent_conn, child_conn = multiprocessing.Pipe()
     process = multiprocessing.Process(target=send_one, args=(child_conn, obj))
     process.start()

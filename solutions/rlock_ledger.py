@@ -58,7 +58,10 @@ import threading
 
 
 class Ledger:
-    """A list of amounts and their running total, safe to use from many threads."""
+    """A list of amounts and their running total, safe to use from many threads.
+
+    A new ``Ledger()`` has ``entries == []`` and ``total == 0``.
+    """
 
     def __init__(self):
         # An RLock, not a Lock: record_many holds it and then calls record,
@@ -76,7 +79,10 @@ class Ledger:
             self.total += amount
 
     def record_many(self, amounts):
-        """Record every amount as one batch: the lock is held across all the ``self.record`` calls."""
+        """Record every amount as one batch: the lock is held across all the ``self.record`` calls.
+
+        ``self.record(amount)`` is called once per amount, in ``amounts`` order.
+        """
         # Hold the lock across the whole loop so other threads see all of the
         # batch or none of it; each self.record re-enters the RLock (its count
         # goes 1 -> 2 -> 1). If a record raises, `with` still releases our

@@ -27,6 +27,17 @@ def test_results_come_back_in_item_order(load):
         f"results in item order, not in the order the tasks finished.")
 
 
+def test_results_in_item_order_not_finishing_order(load, tmp_path):
+    mod = load("pool_map")
+    # Item 0 finishes only after item 1 has finished.
+    items = [(str(tmp_path), "late", "a"), (str(tmp_path), "early", "b")]
+    description = "parallel_map(finish_in_turn, [<'a', finishes last>, <'b', finishes first>], processes=2)"
+    got = within(20, description, mod.parallel_map, workers.finish_in_turn, items, processes=2)
+    assert got == ["a", "b"], (
+        f"Called {description}. Returned {got!r}, expected ['a', 'b']: results in item order, not in the order "
+        f"the tasks finished (keep the AsyncResults in a list and get() them in order).")
+
+
 def test_default_number_of_processes(load):
     mod = load("pool_map")
     got = within(20, "parallel_map(math.factorial, [5, 3, 0])", mod.parallel_map, math.factorial, [5, 3, 0])

@@ -54,3 +54,19 @@ def wait_for_file(item):
             return True
         time.sleep(0.005)
     return False
+
+
+def finish_in_turn(item):
+    """item = (directory, role, value). "early" leaves a mark and returns value at once; "late"
+    waits (up to 5 s) for that mark, then 0.3 s more, then returns value. So the "late" call
+    finishes after the "early" one, whatever their order in the items."""
+    directory, role, value = item
+    mark = os.path.join(directory, "early-finished")
+    if role == "early":
+        open(mark, "w").close()
+        return value
+    deadline = time.monotonic() + 5
+    while not os.path.exists(mark) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    time.sleep(0.3)
+    return value

@@ -101,7 +101,7 @@ def work_pid(limit):
     return [work(limit), os.getpid()]
 
 
-def calibrate(target=0.05):
+def calibrate(target=0.035):
     """A limit for which ``work`` takes about ``target`` seconds here (before any learner import)."""
     limit, dt = 4000, 0.0
     while True:

@@ -8,6 +8,9 @@ reference Pool's calibrated speedup in each run, and the score every time.
 (in turn), graded as one batch (``python -m kit batch``) and then one by one
 (``grade`` each); prints both times (``--sample K`` grades only K one by one and
 extrapolates; ``--no-share`` grades identical modules again in the batch).
+
+``--flips N``: the speedup verdicts' own benchmark (``kit/judge/flips.py``): the reference
+and the speedup-relevant mutants graded N times each, wrong verdicts counted per check.
 """
 import argparse
 import statistics
@@ -39,7 +42,8 @@ def main(argv=None) -> int:
             d = grade(ROOT / "solutions", out=Path(tmp) / f"s{i}")
             secs.append(d["info"]["seconds"])
             scores.append(f"{d['score']:g}/{d['max']:g}")
-            ref += [r["figures"].get("speedup_reference") for r in d["results"]
+            # Figures read "median (low–high)": the median is what is compared across runs.
+            ref += [float(str(r["figures"]["speedup_reference"]).split()[0]) for r in d["results"]
                     if r["timing"] and r["figures"].get("speedup_reference")]
             print(f"solutions run {i + 1}: {d['score']:g}/{d['max']:g} in {d['info']['seconds']} s")
         hang_dir = Path(tmp) / "hangs"

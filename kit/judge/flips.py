@@ -3,11 +3,13 @@
 Grades, N times each, only the speedup checks of: the reference solutions (every one must
 pass or be inconclusive) and the speedup-relevant mutants (serial ``apply``, threads for
 CPU-bound work: must fail or be inconclusive; ignored ``processes``: must pass or be
-inconclusive, since it still uses every CPU). Prints the wrong verdicts per check, and the
-inconclusive ones. ``--hog`` keeps one core busy with a process of our own the whole time,
-the condition in which correct code must never fail.
+inconclusive, since it still uses every CPU). Prints the verdicts and the wrong ones per
+check, and how long the reference's timing phase took. ``--hog`` keeps one core busy with a
+process of our own the whole time, the condition in which correct code must never fail.
+``--only solutions`` (or a mutant's name) measures fewer entries per round.
 """
 import argparse
+import json
 import multiprocessing
 import statistics
 import tempfile
@@ -19,8 +21,10 @@ from .. import meta
 from .grade import grade_many
 from .selftest import build, entries
 
-MUTANTS = ("mutant pool_map/apply", "mutant choose_executor/threads_for_cpu", "mutant pool_map/ignored_processes")
+ENTRIES = ("solutions", "mutant pool_map/apply", "mutant choose_executor/threads_for_cpu",
+           "mutant pool_map/ignored_processes")
 EXERCISES = [e.name for e in meta.load() if any(c.timing for c in e.checks)]
+HELP_ONLY = "measure only these entries (substrings of: " + ", ".join(ENTRIES) + ")"
 
 
 def _spin(stop):
@@ -28,9 +32,16 @@ def _spin(stop):
         pass
 
 
-def run(n: int, hog: bool = False, echo=print) -> dict:
-    todo = [e for e in entries(EXERCISES) if e.name == "solutions" or e.name in MUTANTS]
-    wrong, inconclusive, seconds = Counter(), Counter(), []
+def _must_fail(entry, result) -> bool:
+    return entry.name != "solutions" and result["check"] in (entry.expect_fail or set())
+
+
+def run(n: int, hog: bool = False, only=None, echo=print) -> dict:
+    names = [x for x in ENTRIES if not only or any(o in x for o in only)]
+    if not names:
+        raise SystemExit(f"--only {' '.join(only)}: no such entry; the entries are: {', '.join(ENTRIES)}")
+    todo = [e for e in entries(EXERCISES) if e.name in names]
+    verdicts, wrong, timing_phase, seconds = Counter(), Counter(), [], []
     stop = multiprocessing.Event()
     spinner = multiprocessing.Process(target=_spin, args=(stop,), daemon=True) if hog else None
     if spinner:
@@ -48,34 +59,55 @@ def run(n: int, hog: bool = False, echo=print) -> dict:
                 seconds.append(time.monotonic() - t0)
                 for e in todo:
                     for r in graded[e.name]["results"]:
-                        must_fail = r["check"] in (e.expect_fail or set()) and e.name != "solutions"
                         key = f"{e.name}: {r['key']}"
-                        if r["status"] == "inconclusive":
-                            inconclusive[key] += 1
-                        elif (r["status"] == "passed") == must_fail or r["status"] == "error":
+                        verdicts[key, r["status"]] += 1
+                        bad = r["status"] == "error" or (r["status"] != "inconclusive"
+                                                         and (r["status"] == "passed") == _must_fail(e, r))
+                        if bad:
                             wrong[key] += 1
-                            echo(f"  round {k + 1}: WRONG {key}: {r['status']}: {r['message'].splitlines()[0][:160]}")
-                echo(f"round {k + 1}/{n}: {sum(wrong.values())} wrong, {sum(inconclusive.values())} inconclusive "
-                     f"so far ({seconds[-1]:.1f} s)")
+                            echo(f"  round {k + 1}: WRONG {key}: {r['status']}: "
+                                 f"{r['message'].splitlines()[0][:200] if r['message'] else ''}")
+                    if e.name == "solutions":
+                        timing_phase.append(sum(r["figures"].get("measuring_s", 0) for r in graded[e.name]["results"]))
+                echo(f"round {k + 1}/{n}: {sum(wrong.values())} wrong so far ({seconds[-1]:.1f} s"
+                     + (f"; reference timing phase {timing_phase[-1]:.1f} s" if timing_phase else "") + ")")
     finally:
         if spinner:
             stop.set()
             spinner.join(5)
             if spinner.is_alive():
                 spinner.kill()
-    checks = sorted({f"{e.name}: {r}" for e in todo for r in
-                     (c.key for x in e.exercises for c in meta.get(x).checks if c.timing)})
-    echo(f"\n| entry: check | grades | wrong | inconclusive |\n|---|---|---|---|")
+    checks = sorted({key for key, _ in verdicts})
+    echo(f"\n{n} rounds{' with one core kept busy by another process' if hog else ''}:\n")
+    echo("| entry: check | must | grades | passed | failed | inconclusive | wrong |\n|---|---|---|---|---|---|---|")
     for c in checks:
-        echo(f"| {c} | {n} | {wrong[c]} | {inconclusive[c]} |")
-    echo(f"\n{n} rounds{' with one core kept busy' if hog else ''}: {sum(wrong.values())} wrong verdicts, "
-         f"{sum(inconclusive.values())} inconclusive; a round took {statistics.median(seconds):.1f} s (median)")
-    return {"wrong": dict(wrong), "inconclusive": dict(inconclusive), "rounds": n}
+        e = next(x for x in todo if c.startswith(x.name + ":"))
+        must = "fail or inconclusive" if any(c.endswith(x) for x in (e.expect_fail or ())) and e.name != "solutions" \
+            else "pass or inconclusive"
+        echo(f"| {c} | {must} | {sum(verdicts[c, s] for s in ('passed', 'failed', 'inconclusive', 'error'))} | "
+             f"{verdicts[c, 'passed']} | {verdicts[c, 'failed']} | {verdicts[c, 'inconclusive']} | {wrong[c]} |")
+    summary = {"rounds": n, "hog": hog, "wrong": dict(wrong),
+               "verdicts": {f"{c} {s}": v for (c, s), v in sorted(verdicts.items())},
+               "round_s_median": round(statistics.median(seconds), 2) if seconds else None}
+    if timing_phase:
+        summary.update(reference_timing_phase_s_median=round(statistics.median(timing_phase), 2),
+                       reference_timing_phase_s_max=round(max(timing_phase), 2),
+                       reference_timing_phase_over_6s=sum(t > 6 for t in timing_phase))
+        echo(f"\nreference timing phase (both speedup checks of a reference grade): median "
+             f"{summary['reference_timing_phase_s_median']} s, max {summary['reference_timing_phase_s_max']} s, "
+             f"over 6 s in {summary['reference_timing_phase_over_6s']} of {len(timing_phase)}")
+    echo(f"{sum(wrong.values())} wrong verdicts; a round took {summary['round_s_median']} s (median)")
+    return summary
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m kit bench --flips", description=__doc__.split("\n\n")[0])
     p.add_argument("--flips", type=int, required=True, metavar="N", help="grades of each entry")
     p.add_argument("--hog", action="store_true", help="keep one core busy the whole time")
+    p.add_argument("--only", nargs="+", metavar="ENTRY", help=HELP_ONLY)
+    p.add_argument("--json", metavar="FILE", help="also write the figures to FILE")
     args = p.parse_args(argv)
-    return 1 if run(args.flips, args.hog)["wrong"] else 0
+    s = run(args.flips, args.hog, args.only)
+    if args.json:
+        Path(args.json).write_text(json.dumps(s, indent=1))
+    return 1 if s["wrong"] else 0
