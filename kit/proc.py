@@ -43,6 +43,28 @@ def descendants(pid=None) -> list:
         return []
 
 
+def children(pid: int) -> list:
+    """Direct children of ``pid`` (pids), from /proc: each thread's ``children`` file (a
+    process started from another thread than the main one is listed under that thread)."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        tasks = None
+    if tasks is not None:
+        out = []
+        for tid in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{tid}/children") as f:
+                    out += [int(x) for x in f.read().split()]
+            except OSError:
+                continue
+        return out
+    try:
+        return [p.pid for p in (psutil.Process(pid).children() if psutil is not None else [])]
+    except psutil.Error:
+        return []
+
+
 def describe(procs) -> list:
     out = []
     for p in procs:
@@ -101,6 +123,22 @@ def kill_all(procs) -> None:
             p.kill()
         except Exception:
             pass
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def stat(pid: int, path: str = ""):
+    """CPU times (clock ticks), parent and state of ``pid`` from /proc/PID/stat (or ``path``), or None."""
+    try:
+        with open(path or f"/proc/{pid}/stat", "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    fields = data[data.rindex(b")") + 2:].split()
+    # fields[0] is field 3 of proc(5): state, ppid, ..., utime (14), stime, cutime, cstime (17)
+    return {"state": fields[0].decode(), "ppid": int(fields[1]), "utime": int(fields[11]),
+            "stime": int(fields[12]), "cutime": int(fields[13]), "cstime": int(fields[14])}
 
 
 def reap() -> int:

@@ -102,7 +102,6 @@ class Blocked(Setup, total=False):
     blocked: bool                  # it had not returned when the window ended
     waits: int                     # cond.wait() calls during the window
     wakeups: int                   # cond.wait() returns and time-outs during the window
-    sleeps: int                    # time.sleep() calls during the window
     accesses: int                  # reads and writes of items/closed during the window
     waits_before: int              # cond.wait() calls before the window
     applies: bool
@@ -111,6 +110,7 @@ class Blocked(Setup, total=False):
 
 class NoBusyWait(Setup, total=False):
     window: float
+    threads: Dict[str, int]        # "C", "P" -> the blocked thread's native id (the judge reads its counters)
     consumer: Blocked              # get() on an empty buffer
     producer: Blocked              # put() on a full buffer
 

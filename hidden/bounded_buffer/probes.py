@@ -9,9 +9,10 @@ before the next step. The probes observe; the checks decide.
 """
 import threading
 import time
+from typing import Iterator
 
 from kit.box.calls import call, jsonable, learner, new_threads, threads_now
-from kit.box.child import describe_exception
+from kit.box.frames import describe_exception
 from kit.box.conditions import Actors, ControlledCondition
 from kit.box.joingate import JoinGate
 from kit.box.locks import is_reentrant
@@ -559,7 +560,15 @@ def run_producers_consumers(runs, seed) -> RunProducersConsumers:
 
 
 # -- no busy waiting ---------------------------------------------------------------------------------
-def no_busy_wait(window, seed) -> NoBusyWait:
+def no_busy_wait(window, seed) -> Iterator[NoBusyWait]:
+    """A get() on an empty buffer and a put() on a full one, blocked for ``window`` seconds.
+
+    The probe yields when the window starts and when it ends, naming the two threads: at
+    each yield the judge reads, from /proc, each thread's CPU time and context switches
+    (a thread asleep in cond.wait() has none; a sleep or timed-wait loop wakes again and
+    again; a busy loop burns CPU). The instruments' own counts (waits, wake-ups, accesses)
+    say what kind of loop it was.
+    """
     m = learner(MODULE)
     scene = Scene()
     empty, cc_e, failed = _buffer(m, scene, 2)
@@ -571,46 +580,32 @@ def no_busy_wait(window, seed) -> NoBusyWait:
     lockset = Lockset(scene)
     lockset.watch(empty, {"items", "closed"}, guard=cc_e.lock, label="empty buffer")
     lockset.watch(full, {"items", "closed"}, guard=cc_f.lock, label="full buffer")
-    real_sleep = time.sleep
-    sleeps = {}
+    actors = Actors(scene, [cc_e, cc_f])
+    filled, p = _fill(m, actors, full, "P", 1 + FILL_MAX)
+    c = actors.start("C", "get()", empty.get, settle=SETTLE)
+    actors.settle([a for a in (p, c) if a is not None], SETTLE)
+    conds = {"C": cc_e, "P": cc_f}
 
-    def counting_sleep(seconds):
-        me = threading.current_thread().name
-        sleeps[me] = sleeps.get(me, 0) + 1
-        real_sleep(seconds)
-    patched = [name for name, v in vars(m).items() if v is real_sleep]
-    time.sleep = counting_sleep
-    for name in patched:
-        setattr(m, name, counting_sleep)
-    try:
-        actors = Actors(scene, [cc_e, cc_f])
-        filled, p = _fill(m, actors, full, "P", 1 + FILL_MAX)
-        c = actors.start("C", "get()", empty.get, settle=SETTLE)
-        actors.settle([a for a in (p, c) if a is not None], SETTLE)
-        conds = {"C": cc_e, "P": cc_f}
-
-        def counters(a, name):
-            cc = conds[name]
-            k = cc.counts.get(a.name, {})
-            return {"waits": k.get("wait", 0), "wakeups": k.get("woke", 0) + k.get("timeout", 0),
-                    "sleeps": sleeps.get(a.name, 0),
-                    "accesses": sum(1 for r in lockset.accesses if r["thread"] == a.name)}
-        blocked = [("C", c)] + ([("P", p)] if p is not None else [])
-        start = {name: counters(a, name) for name, a in blocked}
-        real_sleep(window)
-        end = {name: counters(a, name) for name, a in blocked}
-        still = {name: not a.done.is_set() for name, a in blocked}
-        wake = [actors.start("Q", "put('y')", empty.put, "y", settle=SETTLE)]
-        if p is not None:
-            wake.append(actors.start("G", "get()", full.get, settle=SETTLE))
-        actors.finish([a for _, a in blocked] + wake, FINISH)
-    finally:
-        time.sleep = real_sleep
-        for name in patched:
-            setattr(m, name, real_sleep)
-    out = {"window": window}
+    def counters(a, name):
+        cc = conds[name]
+        k = cc.counts.get(a.name, {})
+        return {"waits": k.get("wait", 0), "wakeups": k.get("woke", 0) + k.get("timeout", 0),
+                "accesses": sum(1 for r in lockset.accesses if r["thread"] == a.name)}
+    blocked = [("C", c)] + ([("P", p)] if p is not None else [])
+    threads = {name: a.native for name, a in blocked}
+    start = {name: counters(a, name) for name, a in blocked}
+    yield {"window": window, "threads": threads}
+    threading.Event().wait(window)
+    end = {name: counters(a, name) for name, a in blocked}
+    still = {name: not a.done.is_set() for name, a in blocked}
+    yield {"window": window, "threads": threads}
+    wake = [actors.start("Q", "put('y')", empty.put, "y", settle=SETTLE)]
+    if p is not None:
+        wake.append(actors.start("G", "get()", full.get, settle=SETTLE))
+    actors.finish([a for _, a in blocked] + wake, FINISH)
+    out = {"window": window, "threads": threads}
     for name, a in blocked:
-        rec = {k: end[name][k] - start[name][k] for k in ("waits", "wakeups", "sleeps", "accesses")}
+        rec = {k: end[name][k] - start[name][k] for k in ("waits", "wakeups", "accesses")}
         rec.update(actor=_actor(m, a), blocked=still[name], waits_before=start[name]["waits"], applies=True)
         out["consumer" if name == "C" else "producer"] = rec
     if p is None:

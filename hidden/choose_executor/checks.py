@@ -72,7 +72,7 @@ def test_safe_io_no_processes(check):
                  called(call, returned=got, expected=Shown(f"{n} results")))
     pids = sorted({g[0] for g in got} - {obs["caller"]})
     kids = max([g[1] for g in got] + [len(obs["left"])])
-    check.expect(not pids and not obs["started"] and kids == 0,
+    check.expect(not pids and not check.runs[-1].started and kids == 0,
                  called(call, "It started child processes"
                               + (f" ({len(pids)} of the calls ran in other processes)" if pids else "")
                               + ": IO-bound calls wait rather than compute, so threads of this process serve them "
@@ -82,7 +82,9 @@ def test_safe_io_no_processes(check):
 
 def test_parallel_cpu_processes(check):
     obs = check.run(probes.cpu_processes, call="run_cpu_bound(f, one call per CPU)", timeout=16)
-    for run in obs["runs"]:
+    steps = check.runs[-1].steps  # the judge's census while each call's tasks waited at the gate
+    for run, step in zip(obs["runs"], steps):
+        seen = check.processes(step)
         cpus = run["cpus"]
         where = (f" with {cpus} CPU available to the process (os.sched_getaffinity) while os.cpu_count() "
                  f"says {run['cpu_count']}") if run["restricted"] else f" ({cpus} CPU{'s' if cpus > 1 else ''} available)"
@@ -91,12 +93,11 @@ def test_parallel_cpu_processes(check):
         got = check.returned(call, run["out"])
         check.expect(isinstance(got, list) and len(got) == cpus and all(isinstance(g, list) for g in got),
                      called(call, returned=got, expected=Shown(f"{cpus} results")))
-        pids = {g[0] for g in got}
-        check.expect(obs["caller"] not in pids,
+        check.expect(not seen["caller_runs"],
                      called(call, "The calls ran in the calling process (threads?): CPU-bound Python code holds "
                                   "the GIL, so threads take turns on one core. Run the calls in worker processes "
                                   "(ProcessPoolExecutor or multiprocessing.Pool)."))
-        workers = run.get("workers", 0)
+        workers = len(seen["workers"])
         if run["restricted"]:
             check.expect(workers == 1,
                          called(call, f"It started {workers} worker processes, expected 1: count the CPUs this "
@@ -105,7 +106,7 @@ def test_parallel_cpu_processes(check):
         check.expect(workers == cpus,
                      called(call, f"It started {workers} worker processes, expected {cpus}: one per available "
                                   "CPU (available_cpus())."))
-        arrived = run.get("arrived", 0)
+        arrived = sum(len(t) for t in seen["runners"].values())
         check.expect(arrived == cpus,
                      called(call, f"Only {arrived} of the calls were running at once (waited 2 s): submit every "
                                   "call first, then collect the results."))

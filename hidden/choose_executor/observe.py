@@ -1,7 +1,7 @@
 """What the choose_executor probes observe: declared once, for the probes and the checks."""
 from typing import Any, Dict, List, TypedDict
 
-from kit.box.cpuwork import Speedup
+from kit.box.cpuwork import Ready, RoundOut
 from kit.box.observe import Outcome
 
 
@@ -27,20 +27,19 @@ class IoOverlap(TypedDict, total=False):
 class IoNoProcesses(TypedDict, total=False):
     out: Outcome                     # returned [[pid, child processes], ...]
     caller: int                      # the probe's own pid
-    started: List[str]               # multiprocessing processes started meanwhile (class names)
     left: List[Dict[str, Any]]       # child_processes(recursive=True) afterwards
 
 
 class CpuProcesses(TypedDict, total=False):
-    runs: List[Dict[str, Any]]       # {"out": Outcome, "arrived", "workers", "cpus", "cpu_count", "restricted"}
-    caller: int
+    """The worker processes are counted by the judge at each yield (the run's steps)."""
+    runs: List[Dict[str, Any]]       # {"out": Outcome, "cpus", "cpu_count", "restricted"}
+    arrived: int                     # at a yield: calls that reached the gate (files they left)
 
 
 class Spawn(TypedDict, total=False):
     out: Outcome
 
 
-class SpeedupProbe(Speedup, total=False):
-    first: Outcome                   # the small first call, when it went wrong
-    expected_first: List[List[Any]]
-    skipped: bool                    # fewer than 2 CPUs: nothing timed
+class SpeedupStep(Ready, RoundOut, total=False):
+    """What a speedup probe yields: ``Ready`` first (with the small first call), then one
+    ``RoundOut`` per timed round the judge asks for (kit.box.cpuwork.learner_rounds)."""

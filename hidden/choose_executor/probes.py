@@ -13,12 +13,13 @@ import shutil
 import tempfile
 import threading
 import time
+from typing import Iterator
 
 from kit.box.calls import call, child_processes, jsonable, learner
-from kit.box.cpuwork import (WAIT, TaskError, available_cpus, calibrate, chained, count, first_ok, gate,
-                             speedup, touch, wait_until, work, work_pid)
+from kit.box.cpuwork import (available_cpus, chained, count, gate, learner_rounds, TaskError, touch, WAIT,
+                             wait_until, work_pid)
 
-from .observe import CpuProcesses, CpuResults, IoNoProcesses, IoOverlap, IoResults, Spawn, SpeedupProbe
+from .observe import CpuProcesses, CpuResults, IoNoProcesses, IoOverlap, IoResults, Spawn, SpeedupStep
 
 CAP = 32
 HOLD = 0.4   # a call of the cap test waits this long for a 33rd call to start
@@ -146,56 +147,53 @@ def io_overlap(n, m, seed) -> IoOverlap:
 
 
 def io_no_processes(n, seed) -> IoNoProcesses:
-    import multiprocessing.process as mpp
+    """One call of run_io_bound; the judge counts the processes it starts (from outside, and
+    the forks the audit hook reports): nothing here patches the process machinery."""
     mod = learner("choose_executor")
-    started = []
-    start = mpp.BaseProcess.start
-
-    def tracked(self):
-        started.append(type(self).__name__)
-        return start(self)
-    mpp.BaseProcess.start = tracked
     out = call(mod.run_io_bound, _where, [(os.getpid(),)] * n, timeout=4)
-    return {"out": jsonable(out), "caller": os.getpid(), "started": started, "left": child_processes(recursive=True)}
+    return {"out": jsonable(out), "caller": os.getpid(), "left": child_processes(recursive=True)}
 
 
 def _gate_run(mod, d, n, settle):
-    seen = {}
-    finished = threading.Event()
+    """run_cpu_bound on ``n`` gate calls in a thread; yields once every call has arrived (or
+    2 s passed) and ``settle`` more seconds went by (an extra worker shows up): at that yield
+    the judge takes its census of the sandbox's processes. Returns the outcome."""
+    box = {}
 
-    def counter():
-        wait_until(lambda: count(d, "arrive") >= n or finished.is_set(), 2 * WAIT)
-        if settle:
-            time.sleep(settle)  # let any extra worker show up
-        seen["arrived"] = count(d, "arrive")
-        seen["workers"] = len([c for c in child_processes(recursive=True) if c["status"] != "zombie"])
-        touch(os.path.join(d, "go"))
+    def run():
+        box["out"] = call(mod.run_cpu_bound, _cpu_gate, [(d, i) for i in range(n)], timeout=4 * WAIT)
 
-    t = threading.Thread(target=counter, daemon=True)
+    t = threading.Thread(target=run, name="kit-run", daemon=True)
     t.start()
-    out = call(mod.run_cpu_bound, _cpu_gate, [(d, i) for i in range(n)], timeout=4 * WAIT)
-    finished.set()
-    t.join(3 * WAIT)
-    return dict(seen, out=jsonable(out))
+    wait_until(lambda: count(d, "arrive") >= n or not t.is_alive(), 2 * WAIT)
+    if settle:
+        time.sleep(settle)
+    yield {"arrived": count(d, "arrive")}
+    touch(os.path.join(d, "go"))
+    t.join(4 * WAIT + 2)
+    return jsonable(box["out"]) if "out" in box else {"hung": True, "raised": None, "seconds": 4 * WAIT}
 
 
-def cpu_processes(seed) -> CpuProcesses:
+def cpu_processes(seed) -> Iterator[CpuProcesses]:
+    """Two calls (the second with one CPU available to the process); the judge's census at
+    each yield says how many worker processes ran and which held a call's token."""
     mod = learner("choose_executor")
     runs = []
     cpus = available_cpus()
     d = _tmp()
     try:
-        runs.append(dict(_gate_run(mod, d, cpus, 0.1), cpus=cpus, cpu_count=os.cpu_count(), restricted=False))
-        r0 = runs[0]["out"]
-        ok = not r0["hung"] and r0["raised"] is None
+        out = yield from _gate_run(mod, d, cpus, 0.1)
+        runs.append({"out": out, "cpus": cpus, "cpu_count": os.cpu_count(), "restricted": False})
+        ok = not out["hung"] and out["raised"] is None
         if ok and cpus >= 2 and hasattr(os, "sched_setaffinity"):
             # The same call with only one CPU available to this process: os.cpu_count() does
             # not change, os.sched_getaffinity(0) does.
             shutil.rmtree(d, ignore_errors=True)
             os.mkdir(d)
             os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-            runs.append(dict(_gate_run(mod, d, 1, 0.15), cpus=1, cpu_count=os.cpu_count(), restricted=True))
-        return {"runs": runs, "caller": os.getpid()}
+            out = yield from _gate_run(mod, d, 1, 0.15)
+            runs.append({"out": out, "cpus": 1, "cpu_count": os.cpu_count(), "restricted": True})
+        return {"runs": runs}
     finally:
         shutil.rmtree(d, ignore_errors=True)
 
@@ -206,13 +204,8 @@ def spawn(values, seed) -> Spawn:
     return {"out": jsonable(out)}
 
 
-def speedup_probe(rounds, limit, seed) -> SpeedupProbe:
-    if limit is None and available_cpus() >= 2:
-        limit = calibrate()  # before the learner's module is imported: its clock is ours
+def speedup_probe(first, seed) -> Iterator[SpeedupStep]:
+    """The learner's side of the speedup check: the judge drives and times every round."""
     mod = learner("choose_executor")
-    first = call(mod.run_cpu_bound, work_pid, [(200,), (300,)], timeout=3)
-    if not first_ok(first, [work(200), work(300)]):
-        return {"first": jsonable(first), "expected_first": [[work(200), "pid"], [work(300), "pid"]]}
-    if available_cpus() < 2:
-        return {"cpus": available_cpus(), "skipped": True}
-    return speedup(lambda limits: mod.run_cpu_bound(work_pid, [(x,) for x in limits]), rounds, limit)
+    out = call(mod.run_cpu_bound, work_pid, [(t,) for t in first], timeout=3)
+    yield from learner_rounds(lambda tasks: mod.run_cpu_bound(work_pid, [(t,) for t in tasks]), out)

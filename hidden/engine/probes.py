@@ -5,13 +5,9 @@ import sys
 import threading
 import time
 
-from kit.box.child import mark
 
 
 def echo(**kwargs):
-    mark("start")
-    time.sleep(kwargs.get("sleep", 0))
-    mark("end")
     return kwargs
 
 
@@ -42,14 +38,15 @@ def escape():
 
 
 def patch_clock():
-    """A hostile submission slows the clock it can reach; judge-side marks don't care."""
+    """A hostile submission slows the clocks it can reach; the judge times the round itself
+    (and the integrity watchdog reports the patch)."""
     real = time.perf_counter
+    sleep = time.sleep
     time.perf_counter = lambda: real() / 4
     time.monotonic = lambda: 0.0
-    mark("start")
-    time.sleep(0.2)
-    mark("end")
-    return "patched"
+    yield {"ready": True}
+    sleep(0.2)
+    yield {"slept": "patched"}
 
 
 def learner_value(module, attr):

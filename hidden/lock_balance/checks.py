@@ -122,7 +122,7 @@ def test_safe_lock_held(check):
     for kind, bad in (("read", reads), ("written", writes)):
         if bad:
             other = any(a["held"] for a in bad)
-            check.fail(called(call, f"`balance` was {kind} without `self.lock` held at {check.sites(bad)}"
+            check.fail(called(call, f"`{bad[0]['attr']}` was {kind} without `self.lock` held at {check.sites(bad)}"
                        + (" (no lock, or a lock other than self.lock, e.g. a new Lock per call or one per thread)"
                           if not other else "")
                        + ". Every read and write of the balance, the funds check included, must happen "

@@ -8,7 +8,7 @@ interleaving makes an unprotected update really lose a deposit.
 """
 import threading
 
-from kit.box.calls import call, jsonable, learner, new_threads, threads_now
+from kit.box.calls import call, call_watching, jsonable, learner, new_threads, threads_now
 from kit.box.locks import is_reentrant
 from kit.box.lockset import Lockset, raw
 from kit.box.scene import Scene, outcomes, run_workers
@@ -26,7 +26,7 @@ def _account(m, scene, balance):
     lock = scene.lock("self.lock", reentrant=is_reentrant(raw(acct, "lock")))
     acct.lock = lock
     lockset = Lockset(scene)
-    lockset.watch(acct, {"balance"}, guard=lock, label="account")
+    lockset.watch(acct, guard=lock, label="account", skip={"lock"})
     return acct, lockset, None
 
 
@@ -78,12 +78,12 @@ def change_it_and_run_threads(start, n, amounts, iterations, seed) -> RunThreads
     if ch["hung"]:
         return out
 
-    # run_threads with an account-like object that counts calls per thread and checks
-    # that all the threads run at once (the first call of each waits at a barrier).
-    barrier = threading.Barrier(len(amounts), timeout=1.0)
+    # run_threads with an account-like object that counts calls per thread; the first call
+    # of each thread waits until the probe's main thread has seen every thread inside
+    # change_it at once (the stacks, call_watching: nothing the calls report themselves).
+    go_ev = threading.Event()
     seen = {}
     lock = threading.Lock()
-    met = []
 
     # The last call of the thread for amounts[i] waits until the thread for amounts[i + 1]
     # made its last call, then dawdles: later threads finish first, so joining only the
@@ -99,30 +99,21 @@ def change_it_and_run_threads(start, n, amounts, iterations, seed) -> RunThreads
                 seen.setdefault(me, []).append(amount)
                 last = len(seen[me]) == iterations
             if first:
-                try:
-                    barrier.wait()
-                    met.append(True)
-                except threading.BrokenBarrierError:
-                    met.append(False)
+                go_ev.wait(2.0)
             if last and amount in done:
                 if amount in after:
                     done[after[amount]].wait(1.0)
                     threading.Event().wait(0.05)
                 done[amount].set()
 
-    caller = {}
-
-    def go():
-        caller["ident"] = threading.get_ident()
-        return m.run_threads(Recorder(), amounts, iterations)
-
     before = threads_now()
-    r = call(go, timeout=len(amounts) * 1.0 + 3)
+    r = call_watching(m.run_threads, Recorder(), amounts, iterations, timeout=len(amounts) * 1.0 + 3,
+                      inside=[Recorder.change_it.__code__], release=(go_ev, len(amounts), 1.0))
     out["run"] = jsonable(r)
     out["alive"] = new_threads(before)
     out["per_thread"] = [sorted(set(v)) + [len(v)] for v in seen.values()]
-    out["in_caller"] = caller.get("ident") in seen
-    out["together"] = all(met) and len(met) == len(amounts)
+    out["in_caller"] = r["caller"] in r["seen"][0]
+    out["together"] = r["peak"][0] >= len(amounts)
     return out
 
 
@@ -140,7 +131,7 @@ def lock_held(start, plan, seed) -> LockHeld:
     if failed:
         return {"setup": failed, "setup_call": f"Account({start})"}
     jobs = [[(getattr(acct, kind), (amount,)) for kind, amount in calls] for calls in plan]
-    return dict(_workers(scene, acct, lockset, jobs), accesses=lockset.accesses[:2000])
+    return dict(_workers(scene, acct, lockset, jobs), accesses=lockset.shared()[:2000])
 
 
 def no_lost_update(start, k, seed) -> NoLostUpdate:
@@ -153,7 +144,7 @@ def no_lost_update(start, k, seed) -> NoLostUpdate:
     Interleaver(scene, lockset, timeout=0.5)
     jobs = [[(acct.deposit, (1,))] * k for _ in range(2)]
     out = _workers(scene, acct, lockset, jobs, timeout=4.0)
-    bad = [a for a in lockset.accesses if a["kind"] == "write" and a.get("after_read")
+    bad = [a for a in lockset.shared() if a["kind"] == "write" and a.get("after_read")
            and (a["epoch"] is None or a.get("read_epoch") != a["epoch"])]
     return dict(out, split=bad[:5], n_split=len(bad))
 
@@ -166,7 +157,7 @@ def atomic_change(start, amounts, seed) -> AtomicChange:
     if failed:
         return {"setup": failed, "setup_call": f"Account({start})"}
     jobs = [[(acct.change_it, (a,)) for a in amounts[i::2]] for i in range(2)]
-    return dict(_workers(scene, acct, lockset, jobs), accesses=lockset.accesses[:2000])
+    return dict(_workers(scene, acct, lockset, jobs), accesses=lockset.shared()[:2000])
 
 
 def released_on_error(start, amount, seed) -> ReleasedOnError:

@@ -30,7 +30,7 @@ def _accounts(scene, lockset, specs):
     out = []
     for id_, balance in specs:
         lock = scene.lock(f"account {id_}")
-        out.append(lockset.watch(Account(id_, balance, lock), {"balance"}, guard=lock, label=f"account {id_}"))
+        out.append(lockset.watch(Account(id_, balance, lock), guard=lock, label=f"account {id_}", skip={"lock"}))
     return out
 
 
@@ -83,7 +83,7 @@ def locks_held(specs, plan, seed) -> LocksHeld:
         for c, (s, d, _) in enumerate(calls, 1):
             need[(chr(ord("A") + w), c)] = [f"account {specs[s][0]}", f"account {specs[d][0]}"]
     bad = []
-    for a in lockset.accesses:
+    for a in lockset.shared():
         want = need.get((a["thread"], a["call"]))
         if want is None or not all(label in a["held"] for label in want):
             bad.append(dict(a, needed=want))

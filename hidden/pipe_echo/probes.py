@@ -89,7 +89,7 @@ def echo_worker(messages, seed) -> EchoWorker:
 
 def _run_echo_worker(conn, report):
     """Spawn child side of ``eof``: run the learner's echo_worker; report an exception on ``report``."""
-    from kit.box.child import describe_exception
+    from kit.box.frames import describe_exception
     m = learner("pipe_echo")
     try:
         m.echo_worker(conn)

@@ -1,7 +1,7 @@
 """What the pool_map probes observe: declared once, for the probes and the checks."""
 from typing import Any, Dict, List, TypedDict
 
-from kit.box.cpuwork import Speedup
+from kit.box.cpuwork import Ready, RoundOut
 from kit.box.observe import Outcome
 
 
@@ -23,17 +23,15 @@ class Cleanup(TypedDict, total=False):
 
 
 class Processes(TypedDict, total=False):
+    """The processes themselves are counted by the judge, at the yield (the run's first step)."""
     out: Outcome                     # returned [[pid, i], ...]
-    caller: int                      # the probe's own pid
-    arrived: int                     # tasks waiting at the gate at once
-    workers: List[int]               # pids of the live pool workers then
+    arrived: int                     # tasks that reached the gate (files they left)
 
 
 class Spawn(TypedDict, total=False):
     out: Outcome
 
 
-class SpeedupProbe(Speedup, total=False):
-    first: Outcome                   # the small first call, when it went wrong
-    expected_first: List[List[Any]]
-    skipped: bool                    # fewer than 2 CPUs: nothing timed
+class SpeedupStep(Ready, RoundOut, total=False):
+    """What a speedup probe yields: ``Ready`` first (with the small first call), then one
+    ``RoundOut`` per timed round the judge asks for (kit.box.cpuwork.learner_rounds)."""

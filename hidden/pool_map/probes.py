@@ -14,19 +14,23 @@ import shutil
 import tempfile
 import threading
 import time
+from typing import Iterator
 
 from kit.box.calls import call, child_processes, jsonable, learner
-from kit.box.cpuwork import (WAIT, TaskError, available_cpus, calibrate, chained, count, first_ok, gate,
-                             speedup, touch, wait_until, work, work_pid)
+from kit.box.cpuwork import (available_cpus, chained, count, gate, learner_rounds, TaskError, touch, WAIT,
+                             wait_until, work_pid)
 
-from .observe import Cleanup, FirstError, Processes, Results, Spawn, SpeedupProbe
+from .observe import Cleanup, FirstError, Processes, Results, Spawn, SpeedupStep
 
 
 def _track_pools():
-    """Keep every multiprocessing Pool created from now on (and its method calls).
+    """Keep every multiprocessing Pool created from now on (and its close/join/terminate calls).
 
     Holding a reference keeps a pool the learner forgot to close from being torn down by
     the garbage collector at return, which would hide the leak a longer program has.
+    Installed once, when this module is imported: before the sandbox's integrity baseline
+    (``kit.box.integrity``), so the wrappers are the ones any later change is compared with.
+    The log says what to hint at; the verdict rests on the processes still there.
     """
     import multiprocessing.pool as mpp
     log = {"pools": [], "calls": []}
@@ -44,6 +48,15 @@ def _track_pools():
             return method
         setattr(mpp.Pool, name, wrap(getattr(mpp.Pool, name)))
     return log
+
+
+_POOLS = _track_pools()
+
+
+def _pool_log():
+    """The pool log, emptied for a new call."""
+    _POOLS["calls"].clear()
+    return _POOLS
 
 
 # -- tasks (module level, importable by name: they run in pool workers; see also cpuwork) --
@@ -83,7 +96,7 @@ def results(values, seed) -> Results:
 
 def first_error(n, bad, seed) -> FirstError:
     m = learner("pool_map")
-    log = _track_pools()
+    log = _pool_log()
     d = _tmp()
     try:
         items = [(d, i, i, bad) for i in range(n)]
@@ -96,7 +109,7 @@ def first_error(n, bad, seed) -> FirstError:
 
 def cleanup(n, fail, seed) -> Cleanup:
     m = learner("pool_map")
-    log = _track_pools()
+    log = _pool_log()
     d = _tmp()
     try:
         if fail:
@@ -112,26 +125,26 @@ def cleanup(n, fail, seed) -> Cleanup:
         shutil.rmtree(d, ignore_errors=True)
 
 
-def processes(n, seed) -> Processes:
+def processes(n, seed) -> Iterator[Processes]:
+    """Tasks that wait at a gate until the judge has looked: the probe yields once every task
+    has arrived (or 2 s passed), and at that yield the judge takes its census of the sandbox's
+    processes from /proc (which are alive, which hold which task's token): nothing the
+    learner's processes report about themselves counts."""
     m = learner("pool_map")
     d = _tmp()
-    seen = {}
-    finished = threading.Event()
+    box = {}
 
-    def counter():
-        # Wait (up to 2 s) until all n tasks are waiting at the gate, then count the workers.
-        wait_until(lambda: count(d, "arrive") >= n or finished.is_set(), 2 * WAIT)
-        seen["arrived"] = count(d, "arrive")
-        seen["workers"] = [c["pid"] for c in child_processes(recursive=True) if c["status"] != "zombie"]
-        touch(os.path.join(d, "go"))
+    def run():
+        box["out"] = call(m.parallel_map, gate, [(d, i) for i in range(n)], processes=n, timeout=4 * WAIT)
 
-    t = threading.Thread(target=counter, daemon=True)
+    t = threading.Thread(target=run, name="kit-run", daemon=True)
     try:
         t.start()
-        out = call(m.parallel_map, gate, [(d, i) for i in range(n)], processes=n, timeout=4 * WAIT)
-        finished.set()
-        t.join(3 * WAIT)
-        return {"out": jsonable(out), "caller": os.getpid(), **seen}
+        wait_until(lambda: count(d, "arrive") >= n or not t.is_alive(), 2 * WAIT)
+        yield {"arrived": count(d, "arrive")}
+        touch(os.path.join(d, "go"))
+        t.join(4 * WAIT + 2)
+        return {"out": jsonable(box["out"]) if "out" in box else None, "arrived": count(d, "arrive")}
     finally:
         shutil.rmtree(d, ignore_errors=True)
 
@@ -142,16 +155,9 @@ def spawn(values, seed) -> Spawn:
     return {"out": jsonable(out)}
 
 
-def speedup_probe(rounds, limit, seed) -> SpeedupProbe:
-    if limit is None and available_cpus() >= 2:
-        limit = calibrate()  # before the learner's module is imported: its clock is ours
+def speedup_probe(first, seed) -> Iterator[SpeedupStep]:
+    """The learner's side of the speedup check: the judge drives and times every round."""
     m = learner("pool_map")
-    # One small call first: a stub or a broken function fails here, before any timing
-    # (and even on a machine that cannot show a speedup).
-    first = call(m.parallel_map, work_pid, [200, 300], processes=2, timeout=3)
-    if not first_ok(first, [work(200), work(300)]):
-        return {"first": jsonable(first), "expected_first": [[work(200), "pid"], [work(300), "pid"]]}
-    if available_cpus() < 2:
-        return {"cpus": available_cpus(), "skipped": True}
-    return speedup(lambda limits: m.parallel_map(work_pid, limits, processes=available_cpus()),
-                   rounds, limit)
+    cpus = available_cpus()
+    out = call(m.parallel_map, work_pid, first, processes=2, timeout=3)
+    yield from learner_rounds(lambda tasks: m.parallel_map(work_pid, tasks, processes=cpus), out)

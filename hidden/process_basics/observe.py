@@ -16,8 +16,8 @@ class AllJoined(TypedDict, total=False):
 
 
 class Overlap(TypedDict, total=False):
+    """Which children ran at once is the judge's census at the yield (the run's first step)."""
     out: Outcome
-    status: List[int]             # per child: 1 all met at the barrier, 2 it gave up, 0 never ran
 
 
 class Got(TypedDict, total=False):

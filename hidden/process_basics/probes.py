@@ -14,8 +14,10 @@ import os
 import sys
 import threading
 import time
+from typing import Iterator
 
 from kit.box.calls import call, child_processes, jsonable, learner
+from kit.box.frames import joining
 
 from .observe import AllJoined, ExitCodes, Overlap, Spawn, SquareRun
 
@@ -67,13 +69,16 @@ def exit_after_previous(i, code, pids):
     sys.exit(code)
 
 
-def meet(i, barrier, status):
-    """Wait at the barrier for every sibling: status 1 if they all came, 2 if it gave up."""
-    try:
-        barrier.wait()
-        status[i] = 1
-    except threading.BrokenBarrierError:
-        status[i] = 2
+def meet(i, d):
+    """Hold ``d/token{i}`` open until the probe says go (``d/go``, once the judge has counted
+    who holds which token), or WAIT passed: which processes ran at once is read by the
+    judge from /proc, never reported by the children."""
+    with open(os.path.join(d, f"token{i}"), "w"):
+        with open(os.path.join(d, f"arrive{i}"), "w"):
+            pass
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline and not os.path.exists(os.path.join(d, "go")):
+            time.sleep(POLL)
 
 
 class Tracked(int):
@@ -105,17 +110,19 @@ def _square(value):
 # -- probe side ------------------------------------------------------------------------
 
 
-def _joining(frame):
-    """pids of the processes the frame stack is blocked joining (Process.join / Popen.wait)."""
-    pids = set()
-    while frame is not None:
-        if frame.f_code.co_name in ("join", "wait"):
-            owner = frame.f_locals.get("self")
-            pid = getattr(owner, "pid", None)
+
+def _pids_of(handles):
+    """pids of the started, not yet joined processes whose handle (Process or its Popen) has one
+    of these ids (what ``frames.joining`` reports)."""
+    import multiprocessing.process as mpp
+    out = set()
+    for p in list(mpp._children):
+        popen = getattr(p, "_popen", None)
+        if id(p) in handles or id(popen) in handles:
+            pid = getattr(popen, "pid", None)
             if isinstance(pid, int):
-                pids.add(pid)
-        frame = frame.f_back
-    return pids
+                out.add(pid)
+    return out
 
 
 def _call_with_monitor(fn, args, pids, release, timeout):
@@ -129,9 +136,9 @@ def _call_with_monitor(fn, args, pids, release, timeout):
 
     def monitor():
         while not stop.is_set():
-            frame = sys._current_frames().get(box.get("ident"))
-            if frame is not None:
-                waiting = _joining(frame)
+            ident = box.get("ident")
+            if ident is not None:
+                waiting = _pids_of(set(joining(ident)["processes"]))
                 for i in range(len(pids)):
                     if pids[i] and pids[i] in waiting:
                         release[i] = 1
@@ -178,18 +185,33 @@ def all_joined(n, seed) -> AllJoined:
     return {"out": jsonable(out), "left": left, "pids": list(pids)}
 
 
-def overlap(n, seed) -> Overlap:
-    import multiprocessing
+def overlap(n, seed) -> Iterator[Overlap]:
+    """The children wait (holding a token) until every one has arrived or 2 s passed; the
+    probe then yields, and at that yield the judge takes its census of the sandbox's
+    processes (which hold which token)."""
+    import shutil
+    import tempfile
     m = learner("process_basics")
-    barrier = multiprocessing.Barrier(n, timeout=WAIT)
-    status = multiprocessing.Array("i", n, lock=False)
-    out = call(m.run_in_processes, meet, [(i, barrier, status) for i in range(n)],
-               timeout=2 * WAIT + LIMIT)
-    # Children may still be finishing if the learner did not join them all: give them a moment.
-    deadline = time.monotonic() + (2.0 if not (out["raised"] or out["hung"]) else 0.0)
-    while time.monotonic() < deadline and not all(status):
-        time.sleep(0.01)
-    return {"out": jsonable(out), "status": list(status)}
+    d = tempfile.mkdtemp(prefix="kit-meet-")
+    box = {}
+
+    def run():
+        box["out"] = call(m.run_in_processes, meet, [(i, d) for i in range(n)], timeout=2 * WAIT + LIMIT)
+
+    t = threading.Thread(target=run, name="kit-run", daemon=True)
+    try:
+        t.start()
+        deadline = time.monotonic() + 2 * WAIT
+        while time.monotonic() < deadline and t.is_alive() and \
+                sum(name.startswith("arrive") for name in os.listdir(d)) < n:
+            time.sleep(POLL)
+        yield {}
+        with open(os.path.join(d, "go"), "w"):
+            pass
+        t.join(2 * WAIT + LIMIT + 1)
+        return {"out": jsonable(box["out"]) if "out" in box else None}
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def _square_process(m, numbers) -> SquareRun:

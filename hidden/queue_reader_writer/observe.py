@@ -21,10 +21,9 @@ class Reader(TypedDict, total=False):
 
 
 class Pipeline(TypedDict, total=False):
+    """The processes each call started are counted by the judge (the run's steps)."""
     single: Outcome                  # run_pipeline(items)
-    single_procs: int                # processes it started
     many: Outcome                    # run_pipeline(items, n_readers)
-    many_procs: int
 
 
 class Large(TypedDict, total=False):
@@ -36,10 +35,9 @@ class Large(TypedDict, total=False):
 
 
 class NoTerminate(TypedDict, total=False):
+    """The signals it sent (terminate(), kill()) reach the judge from the audit hook (the run's signals)."""
     out: Outcome
     left: List[Dict[str, Any]]       # its processes still there when it returned (kit.box.calls.child_processes)
-    killed: List[Dict[str, Any]]     # each terminate()/kill() call: {"how", "site"}
-    codes: List[Optional[int]]       # exit codes of the processes it started
 
 
 class Spawn(TypedDict, total=False):

@@ -33,7 +33,7 @@ def _ledger(m, scene, reentrant=True, record=None):
             return record(base, self, amount)
         methods["record"] = observed_record
     lockset = Lockset(scene)
-    lockset.watch(ledger, {"total", "entries"}, guard=lock, label="ledger", methods=methods)
+    lockset.watch(ledger, guard=lock, label="ledger", methods=methods, skip={"lock"})
     return ledger, lock, lockset, info
 
 
@@ -184,5 +184,5 @@ def concurrent(plan, seed) -> Concurrent:
     results = [[{k: (list(v) if isinstance(v, tuple) else v) for k, v in o.items() if k != "exception"}
                 for o in w] for w in res["results"]]
     return {"results": results, "hung": res["hung"], "deadlocks": scene.waitfor.deadlocks,
-            "fields": _fields(ledger), "unguarded": [a for a in lockset.accesses if not a["guarded"]][:20],
+            "fields": _fields(ledger), "unguarded": lockset.unguarded()[:20],
             "n_accesses": len(lockset.accesses), "lock": lock.state()}

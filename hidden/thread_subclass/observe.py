@@ -87,3 +87,4 @@ class PerInstance(TypedDict, total=False):
 
 class Overlap(TypedDict, total=False):
     run: Outcome                  # returned: [t.result for both threads]
+    peak: int                     # the most calls of func the probe saw running at once (in the stacks)

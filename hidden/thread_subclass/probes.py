@@ -10,7 +10,7 @@ import io
 import sys
 import threading
 
-from kit.box.calls import call, jsonable, learner
+from kit.box.calls import call, call_watching, jsonable, learner
 
 from .observe import Attr, Error, LazyStart, Name, Overlap, PerInstance, Result, ThreadApi
 
@@ -223,21 +223,21 @@ def per_instance(values, seed) -> PerInstance:
 
 
 def overlap(seed) -> Overlap:
+    """Two TaskThreads; each call of func waits until the probe's main thread has seen both
+    inside it at once (in the stacks: ``call_watching``), or gave up after WAIT."""
     m = learner("thread_subclass")
-    barrier = threading.Barrier(2, timeout=WAIT)
+    go = threading.Event()
 
     def func(i):
-        try:
-            barrier.wait()
-            return "together"
-        except threading.BrokenBarrierError:
-            return "alone"
+        go.wait(WAIT + 1.0)
+        return i
 
-    def go():
+    def run():
         ts = [m.TaskThread(func, (i,)) for i in range(2)]
         for t in ts:
             t.start()
         for t in ts:
             t.join(LIMIT)
         return [getattr(t, "result", None) for t in ts]
-    return {"run": jsonable(call(go, timeout=2 * WAIT + LIMIT + 2))}
+    out = call_watching(run, timeout=2 * WAIT + LIMIT + 2, inside=[func.__code__], release=(go, 2, WAIT))
+    return {"run": jsonable(out), "peak": out["peak"][0]}

@@ -1,5 +1,5 @@
 """What the threads_start_join probes observe: declared once, for the probes and the checks."""
-from typing import List, Optional, TypedDict
+from typing import List, TypedDict
 
 from kit.box.observe import Outcome
 
@@ -29,7 +29,7 @@ class AllJoined(TypedDict, total=False):
 
 class Overlap(TypedDict, total=False):
     out: Outcome
-    seen: List[Optional[str]]     # per call: "together", "alone", or None (never ran)
+    peak: int                     # the most calls the probe saw running at once (in the stacks)
 
 
 class OwnThreads(TypedDict, total=False):

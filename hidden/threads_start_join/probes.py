@@ -7,7 +7,7 @@ thread returns while the other calls are provably still running: on every run.
 """
 import threading
 
-from kit.box.calls import call, jsonable, learner, new_threads, threads_now
+from kit.box.calls import call, call_watching, jsonable, learner, new_threads, threads_now
 from kit.box.joingate import JoinGate
 
 from .observe import AllJoined, FirstError, Overlap, OwnThreads, Results
@@ -19,10 +19,7 @@ LIMIT = 2.0  # a call to run_in_threads that takes longer is reported as hung
 def _gated(gate, work):
     def f(i, x):
         gate.hold(i)
-        try:
-            return work(i, x)
-        finally:
-            gate.done(i)
+        return work(i, x)
     return f
 
 
@@ -30,10 +27,11 @@ def results(values, seed) -> Results:
     m = learner("threads_start_join")
     n = len(values)
     gate = JoinGate(n, free=[n - 1], wait=WAIT)  # the last call finishes first
-    main = gate.call(m.run_in_threads, _gated(gate, lambda i, x: x * x + i),
-                     [(i, x) for i, x in enumerate(values)], timeout=LIMIT + WAIT)
-    if main["hung"]:
-        return {"main": jsonable(main)}
+    f = _gated(gate, lambda i, x: x * x + i)
+    main = gate.call(m.run_in_threads, f, [(i, x) for i, x in enumerate(values)], timeout=LIMIT + WAIT,
+                     inside=f.__code__)
+    if main["hung"] or main["tamper"]:
+        return {"main": jsonable(main), "tamper": main["tamper"]}
     empty = call(m.run_in_threads, _gated(JoinGate(0), lambda i, x: x), [], timeout=LIMIT)
     return {"main": jsonable(main), "empty": jsonable(empty)}
 
@@ -49,9 +47,10 @@ def first_error(n, bad, seed) -> FirstError:
         return x
 
     gate = JoinGate(n, free=[i for i in range(n) if i != bad[0]], wait=WAIT)
-    out = gate.call(m.run_in_threads, _gated(gate, work), [(i, i) for i in range(n)],
-                    timeout=LIMIT + WAIT)
-    return {"out": jsonable(out), "alive": new_threads(before), "unfinished": out["unfinished"]}
+    f = _gated(gate, work)
+    out = gate.call(m.run_in_threads, f, [(i, i) for i in range(n)], timeout=LIMIT + WAIT, inside=f.__code__)
+    return {"out": jsonable(out), "alive": new_threads(before), "unfinished": out["unfinished"],
+            "tamper": out["tamper"]}
 
 
 def all_joined(n, seed) -> AllJoined:
@@ -67,35 +66,30 @@ def all_joined(n, seed) -> AllJoined:
             return x
 
         gate = JoinGate(n, free=[n - 1], wait=WAIT)
-        res = gate.call(m.run_in_threads, _gated(gate, work), [(i, i) for i in range(n)],
-                        timeout=LIMIT + WAIT)
+        f = _gated(gate, work)
+        res = gate.call(m.run_in_threads, f, [(i, i) for i in range(n)], timeout=LIMIT + WAIT, inside=f.__code__)
         out["raised" if fail else "returned"] = {"out": jsonable(res), "alive": new_threads(before),
                                                  "unfinished": res["unfinished"]}
+        out["tamper"] = out.get("tamper", []) + res["tamper"]
         if res["hung"]:
             break
     return out
 
 
 def overlap(n, seed) -> Overlap:
-    """Each call waits at a barrier for all the others; the probe records who met whom."""
+    """Each call waits until the probe has seen all of them running at once (or 0.5 s passed);
+    how many ran at once is what the probe's main thread saw in the stacks
+    (``call_watching``), not what the calls report: anything handed to learner code can be
+    disarmed or rewritten, the interpreter's stacks cannot."""
     m = learner("threads_start_join")
-    barrier = threading.Barrier(n, timeout=WAIT)
-    seen = [None] * n
-    finished = threading.Semaphore(0)
+    go = threading.Event()
 
     def f(i):
-        try:
-            barrier.wait()
-            seen[i] = "together"
-        except threading.BrokenBarrierError:
-            seen[i] = "alone"
-        finished.release()
+        go.wait(WAIT + 1.0)
         return i
-    out = call(m.run_in_threads, f, [(i,) for i in range(n)], timeout=2 * WAIT + LIMIT)
-    if not out["hung"] and not out["raised"]:
-        for _ in range(n):  # calls the learner forgot to join still report
-            finished.acquire(timeout=WAIT + 0.5)
-    return {"out": jsonable(out), "seen": seen}
+    out = call_watching(m.run_in_threads, f, [(i,) for i in range(n)], timeout=2 * WAIT + LIMIT,
+                        inside=[f.__code__], release=(go, n, WAIT))
+    return {"out": jsonable(out), "peak": out["peak"][0]}
 
 
 def own_threads(n, seed) -> OwnThreads:

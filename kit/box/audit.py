@@ -1,161 +1,342 @@
-"""A PEP 578 audit hook, installed before the learner's module is imported: detection, not a wall.
+"""The sandbox's audit hook (PEP 578): the reflective routes into the grader, closed or flagged.
 
-It records, from learner frames, what a submission would do to reach into the grader:
+Installed by the entry point (``kit.box.entry``) after the jail and after the harness is
+imported, armed before the first learner module is. Each finding is sent to the judge at
+once, through the channel's ``send`` (held in this hook's closure, nowhere else), with the
+learner's file:line; the check it happened in scores 0 and the report carries the flag.
+"Refused" below means the hook also raises ``PermissionError`` so the route yields nothing.
 
-- imports of harness modules (``kit.*``, ``hidden.*``) and of the answer key;
-- ``sys._getframe`` and ``sys._current_frames`` called by learner code itself;
-- ``gc.get_referrers`` / ``get_referents`` / ``get_objects`` and any use of ``ctypes``;
-- class attributes of the harness set from learner code (``object.__setattr__``);
-- files opened under the kit's tree or the staged view;
-- ``os.kill`` / ``os.killpg`` of a process the sandbox did not start (refused as well:
-  the hook raises ``PermissionError``, so even at the basic level ``kill(-1)`` does not
-  reach the judge).
+What is guarded, and why (the events were measured on CPython 3.9 to 3.13: frames give
+``f_back``, ``f_locals`` and ``f_globals`` with no event, so the one moment a frame can be
+stopped is when it is first obtained):
 
-Each finding goes to the judge at once, through the channel's private reference, with the
-learner's file:line; the check it happened in scores 0 and the report carries a tamper
-flag. A hook cannot be removed once added; code in the same process can still corrupt
-objects, which is why the judge decides only from what it measures itself.
+| route | decision |
+|---|---|
+| ``sys._current_frames`` | refused and flagged, except from ``kit.box.frames`` running as written |
+| ``sys._getframe`` in the main thread or a private harness thread | refused and flagged (same exception, and standard modules being imported: ``namedtuple`` asks for its caller's module) |
+| ``sys._getframe`` in any other thread | allowed: that thread's own stack holds nothing private |
+| ``tb_frame``, ``gi_frame``, ``cr_frame``, ``ag_frame`` giving a frame of the main thread or of a private thread | refused and flagged; any other frame is allowed, so ``traceback.print_exc()`` works |
+| ``gc.get_objects`` / ``get_referrers`` / ``get_referents`` | refused and flagged |
+| ``ctypes`` (importing it, and every ctypes event) from anywhere but ``multiprocessing`` (whose ``Value`` and ``Array`` are made with it); ``_testcapi`` and the other ``_test*`` modules | refused and flagged |
+| ``sys.settrace``, ``sys.setprofile``, ``sys.monitoring`` callbacks, ``sys.addaudithook`` | refused and flagged |
+| writing ``__code__``, ``__defaults__``, ``__kwdefaults__`` of a harness or standard function | refused and flagged |
+| ``__class__`` of an object the harness made or instruments, from anywhere but ``Lockset.watch`` | refused and flagged |
+| ``compile``, code objects or functions made with the harness's or the standard library's file names or code objects; ``marshal.loads`` called by learner code | refused and flagged |
+| opening ``/proc/*/mem``, ``/proc/*/fd/*``, ``/proc/*/map_files``, ``/dev/fd/*``, ``/dev/std*``; listing ``/proc/*/fd`` | refused and flagged |
+| importing the harness (``kit``, ``hidden``) or the answer key | refused and flagged |
+| opening a file of the harness (the staged view) | flagged (its text is no secret; the report says it was read) |
+| opening anything under the grader's own folders (the kit's repository: answer key, hidden suite) | refused and flagged (at the strict level they are not even there) |
+| ``os.kill`` / ``os.killpg`` of a process or group the sandbox did not start (``kill(-1)`` included) | refused and flagged |
+
+Process creation (``os.fork``, ``subprocess.Popen``, ...) and the signals learner code sends
+(``terminate()`` and ``kill()`` are signals) are no findings: each is reported to the judge
+(``spawned``, ``signalled``), which counts the processes a call started and the ones it
+stopped, evidence no learner code can edit.
+
+Writes to modules, classes and closure cells raise no event: ``kit.box.integrity`` watches
+those. The hook holds only what ``install`` gives it, takes every function it calls as a
+default argument, keeps a per-thread guard against its own events, and turns the garbage
+collector off while it runs (a collection could run a learner finalizer inside it).
 """
+import gc
 import os
 import sys
+import threading
+import types
 
-_HARNESS = ("kit", "hidden", "solutions")
-_FRAME_EVENTS = {"sys._getframe", "sys._current_frames"}
-_NEAREST_EVENTS = {"gc.get_referrers", "gc.get_referents", "gc.get_objects", "ctypes.dlopen",
-                   "ctypes.dlsym", "ctypes.cdata", "ctypes.addressof", "ctypes.call_function"}
-_OTHER_EVENTS = {"import", "object.__setattr__", "open", "os.kill", "os.killpg"}
+HARNESS = ("kit", "hidden", "solutions")
+FORBIDDEN_IMPORTS = ("ctypes", "_ctypes")
+FRAME_ATTRS = ("tb_frame", "gi_frame", "cr_frame", "ag_frame")
+GC_EVENTS = ("gc.get_objects", "gc.get_referrers", "gc.get_referents")
+SPAWN_EVENTS = ("os.fork", "os.forkpty", "subprocess.Popen", "os.posix_spawn", "os.spawn", "os.system", "os.exec")
+TRACE_EVENTS = ("sys.settrace", "sys.setprofile", "sys.monitoring.register_callback", "sys.addaudithook",
+                "cpython._PySys_ClearAuditHooks")
+PROC_PRIVATE = ("mem", "fd", "map_files", "pagemap")
 
 
-def install(report, is_learner_file, protected_dirs, own_pid=None):
-    """Add the hook. ``report(finding)`` sends a finding: {"what", "file", "line"}."""
-    stdlib = os.path.dirname(os.__file__)
-    protected = tuple(d.rstrip("/") + "/" for d in protected_dirs if d)
-    own_pid = own_pid or os.getpid()
-    seen = set()
-    getframe = sys._getframe
-    busy = [False]
+class Refused(PermissionError):
+    """Raised by the hook where it refuses a route (see the module docstring)."""
 
-    lib = lambda *names: tuple(os.path.join(stdlib, n) for n in names)
-    # Per event, the frames between it and the learner's line that may be skipped: the
-    # library that raised it (ctypes, importlib, io), never a library that merely calls it
-    # on the learner's behalf (multiprocessing using ctypes or unpickling a probe's function).
-    through = {
-        "import": ("<frozen",) + lib("importlib"),
-        "open": ("<frozen",) + lib("importlib", "pathlib.py", "io.py", "codecs.py", "genericpath.py"),
-        "ctypes": lib("ctypes"),
-        "kill": ("<",) + lib(""),
-    }
 
-    def caller(depth, skip=(), stop=()):
-        """The learner frame that caused the event, or None.
+def _proc_private(path, _split=str.split, _isdigit=str.isdigit, _private=PROC_PRIVATE):
+    """``/proc/<pid|self|thread-self>/(mem|fd|map_files|pagemap)...`` (also under ``task/<tid>/``),
+    ``/dev/fd/...`` and ``/dev/std*``: ways back into this process's memory or descriptors."""
+    if path.startswith(("/dev/fd", "/dev/stdin", "/dev/stdout", "/dev/stderr")):
+        return True
+    if not path.startswith("/proc/"):
+        return False
+    parts = [p for p in _split(path, "/") if p and p != "."]
+    if len(parts) < 3:
+        return False
+    if not (_isdigit(parts[1]) or parts[1] in ("self", "thread-self")):
+        return False
+    rest = parts[2:]
+    if len(rest) >= 3 and rest[0] == "task":
+        rest = rest[2:]
+    return bool(rest) and rest[0] in _private
 
-        ``skip``: filename prefixes to pass through on the way out; ``stop``: prefixes that
-        mean the event is someone else's (an open made by the import system is an import).
-        """
-        f = getframe(depth)
-        while f is not None:
-            name = f.f_code.co_filename
-            if is_learner_file(name):
-                return f
-            if stop and name.startswith(stop) or not (skip and name.startswith(skip)):
-                return None
-            f = f.f_back
+
+def install(*, send, learner_prefix, trusted_prefixes, view_prefix, main_ident, main_root, primitives,
+            class_writers, own_pid, protected=(), _getframe=sys._getframe, _ident=threading.get_ident, _isenabled=gc.isenabled,
+            _disable=gc.disable, _enable=gc.enable, _type=type, _isinstance=isinstance, _str=str, _bytes=bytes,
+            _int=int, _fsdecode=os.fsdecode, _frame=types.FrameType, _func=types.FunctionType,
+            _code=types.CodeType, _get=object.__getattribute__, _addhook=sys.addaudithook,
+            _proc_private=_proc_private, _refused=Refused, _set=set, _len=len, _open=open, _getpgid=os.getpgid,
+            _cdict=type.__dict__["__dict__"].__get__, _frame_attrs=FRAME_ATTRS, _gc_events=GC_EVENTS,
+            _trace_events=TRACE_EVENTS, _forbidden=FORBIDDEN_IMPORTS, _harness=HARNESS, _spawn_events=SPAWN_EVENTS,
+            _stdlib=os.path.dirname(os.__file__) + "/", _exception=Exception):
+    """Add the hook (disarmed). Returns ``(arm, add_private)``: ``arm()`` turns the rules on;
+    ``add_private(ident, root_frame)`` marks a harness thread whose frames must stay private."""
+    armed = [False]
+    inside = _set()                 # idents of threads running this hook now
+    seen = _set()
+    private = {main_ident: main_root}
+    prim = {code: expected for code, expected in primitives}
+    protected = tuple(d.rstrip("/") + "/" for d in protected)
+    writers = frozenset(class_writers)
+    own_group = _getpgid(0)
+    import_dir = _stdlib + "importlib"
+    mp_dir = _stdlib + "multiprocessing/"
+    ctypes_dir = _stdlib + "ctypes/"
+
+    def learner(frame):
+        return frame is not None and frame.f_code.co_filename.startswith(learner_prefix)
+
+    def untrusted(frame):
+        name = frame.f_code.co_filename
+        return not name.startswith(trusted_prefixes)
+
+    def first_learner(frame):
+        """The innermost learner frame from ``frame`` out, or None."""
+        while frame is not None:
+            if learner(frame):
+                return frame
+            frame = frame.f_back
         return None
 
-    def found(what, frame):
-        key = (what, frame.f_code.co_filename, frame.f_lineno)
-        if key in seen:
-            return
-        seen.add(key)
-        report({"what": what, "file": frame.f_code.co_filename, "line": frame.f_lineno})
+    def any_untrusted(frame):
+        while frame is not None:
+            if untrusted(frame):
+                return frame
+            frame = frame.f_back
+        return None
+
+    def is_private(frame):
+        """``frame`` is on the stack of the main thread or of a private harness thread."""
+        roots = private.values()
+        while frame is not None:
+            for r in roots:
+                if frame is r:
+                    return True
+            frame = frame.f_back
+        return False
+
+    def validated(frame):
+        """``frame`` is one of kit.box.frames' primitives, with the defaults it was written with."""
+        if frame is None:
+            return False
+        expected = prim.get(frame.f_code)
+        if expected is None:
+            return False
+        local = frame.f_locals
+        for name, value in expected.items():
+            if local.get(name) is not value:
+                return False
+        return True
+
+    def flag(what, frame, refuse):
+        where = first_learner(frame) or any_untrusted(frame) or frame
+        key = (what, where.f_code.co_filename if where is not None else None,
+               where.f_lineno if where is not None else None)
+        if key not in seen:
+            seen.add(key)
+            send("tamper", what=what, file=key[1], line=key[2])
+        if refuse:
+            raise _refused(f"the grader refuses this ({what}): it reaches into the grader")
+
+    def harness_code(code):
+        return code.co_filename.startswith(view_prefix)
+
+    def trusted_name(name):
+        return _isinstance(name, (_str, _bytes)) and _fsdecode(name).startswith(trusted_prefixes)
+
+    def learner_code(code):
+        return code.co_filename.startswith(learner_prefix)
+
+    def qualname(fn):
+        try:
+            return _str(_get(fn, "__qualname__"))
+        except _exception:
+            return "a function"
+
+    def harness_made(cls):
+        """A harness class, or a class the harness generated to watch an object."""
+        try:
+            d = _cdict(cls)
+        except TypeError:
+            return False
+        module = d.get("__module__", "")
+        if _type(module) is _str and module.split(".")[0] in ("kit", "hidden"):
+            return True
+        ga = d.get("__getattribute__")
+        return _type(ga) is _func and harness_code(_get(ga, "__code__"))
 
     def descendant(pid):
-        try:
-            import psutil
-            return pid in {p.pid for p in psutil.Process(own_pid).children(recursive=True)}
-        except Exception:  # noqa: BLE001 - unknown: treat as not ours
+        """``pid`` descends from this process: read from /proc, never from learner-patchable code."""
+        hops = 0
+        while pid > 1 and hops < 64:
+            hops += 1
+            try:
+                with _open("/proc/%d/stat" % pid, "rb") as f:
+                    stat = f.read()
+            except OSError:
+                return False
+            ppid = _int(stat[stat.rindex(b")") + 2:].split()[1])
+            if ppid == own_pid:
+                return True
+            pid = ppid
+        return False
+
+    def stdlib_import(frame):
+        """A standard module run by an import in this thread (``namedtuple`` and friends call
+        ``sys._getframe`` at import): ``frame`` is standard code, an import is on the stack."""
+        if frame is None or not frame.f_code.co_filename.startswith(_stdlib):
             return False
+        f = frame.f_back
+        while f is not None:
+            if f.f_code.co_filename.startswith("<frozen importlib._bootstrap"):
+                return True
+            f = f.f_back
+        return False
+
+    def from_multiprocessing(frame):
+        """Standard code that uses ctypes for learners: multiprocessing's Value and Array, and
+        ctypes importing its own parts."""
+        return frame is not None and frame.f_code.co_filename.startswith((mp_dir, ctypes_dir))
+
+    def check(event, args):
+        caller = _getframe(2)  # check <- hook <- (the C function that raised the event) <- caller
+        if event == "sys._current_frames":
+            if not validated(caller):
+                flag("called sys._current_frames (the stacks of every thread)", caller, True)
+            return
+        if event == "sys._getframe":
+            me = _ident()
+            if me in private and not validated(caller) and not stdlib_import(caller):
+                flag("called sys._getframe in a thread of the grader", caller, True)
+            return
+        if event == "object.__getattr__":
+            obj, name = args[0], args[1]
+            if name in _frame_attrs:
+                target = _get(obj, name)
+                if _type(target) is _frame and is_private(target) and not validated(caller):
+                    flag(f"took .{name} of a frame of the grader's own thread", caller, True)
+            return
+        if event in _spawn_events:
+            # Not a finding: the judge counts the processes a probe's call started (spawn and
+            # forkserver children raise no event: the judge also watches the tree from outside).
+            send("spawned", what=event)
+            return
+        if event in _gc_events:
+            flag(f"used {event}", caller, True)
+            return
+        if event.startswith("ctypes."):
+            if not from_multiprocessing(caller):
+                flag(f"used ctypes ({event})", caller, True)
+            return
+        if event in _trace_events:
+            flag(f"called {event}", caller, True)
+            return
+        if event == "import":
+            name = _str(args[0])
+            top = name.split(".")[0]
+            if top in _forbidden or top.startswith("_test") or top == "_xxsubinterpreters" or top in _harness:
+                f = caller
+                while f is not None and f.f_code.co_filename.startswith(("<frozen", import_dir)):
+                    f = f.f_back
+                if top in _harness:
+                    if f is not None and learner(f):
+                        flag(f"imported {name}", f, True)
+                elif not (top in _forbidden and from_multiprocessing(f)):
+                    flag(f"imported {name}", caller, True)
+            return
+        if event == "object.__setattr__":
+            obj, name = args[0], args[1]
+            if name in ("__code__", "__defaults__", "__kwdefaults__") and _type(obj) is _func:
+                if trusted_name(_get(obj, "__code__").co_filename):
+                    flag(f"replaced {name} of {qualname(obj)}", caller, True)
+            elif name == "__class__":
+                cls = _type(obj)
+                if harness_made(cls) and (caller is None or caller.f_code not in writers):
+                    flag("changed the class of an object the grader instruments", caller, True)
+            return
+        if event == "compile":
+            if _len(args) > 1 and trusted_name(args[1]) and any_untrusted(caller):
+                flag(f"compiled code under the name {_fsdecode(args[1])}", caller, True)
+            return
+        if event == "code.__new__":
+            if _len(args) > 1 and trusted_name(args[1]) and any_untrusted(caller):
+                flag(f"made a code object named {_fsdecode(args[1])}", caller, True)
+            return
+        if event == "function.__new__":
+            code = args[0]
+            if _type(code) is _code and trusted_name(code.co_filename):
+                flag(f"made a function from the code of {code.co_name}", caller, True)
+            return
+        if event == "marshal.loads":
+            if learner(caller):
+                flag("loaded code with marshal", caller, True)
+            return
+        if event in ("open", "os.listdir", "os.scandir"):
+            path = args[0]
+            if not _isinstance(path, (_str, _bytes)):
+                return
+            p = _fsdecode(path)
+            if _proc_private(p):
+                flag(f"opened {p}", caller, True)
+            elif protected and p.startswith(protected):
+                flag(f"opened the grader's file {p}", caller, True)
+            elif event == "open" and p.startswith(view_prefix) and learner(caller):
+                flag(f"opened the grader's file {p}", caller, False)
+            return
+        if event in ("os.kill", "os.killpg"):
+            pid, sig = args[0], args[1]
+            if _type(pid) is not _int:
+                return
+            if event == "os.kill":
+                ok = pid == 0 or pid == own_pid or (pid > 0 and descendant(pid)) or (pid < -1 and -pid == own_group)
+            else:
+                ok = pid in (0, own_group)
+            if not ok:
+                flag(f"{event}({pid}, {sig}) of a process it did not start", caller, True)
+            who = first_learner(caller)
+            if who is not None:
+                # Not a finding: the judge learns which signals learner code sent (terminate()
+                # and kill() are signals), with the learner's line.
+                send("signalled", pid=pid, sig=sig, file=who.f_code.co_filename, line=who.f_lineno)
 
     def hook(event, args):
-        if busy[0] or not (event in _FRAME_EVENTS or event in _NEAREST_EVENTS or event in _OTHER_EVENTS):
+        if not armed[0]:
             return
-        busy[0] = True  # our own frame walk and psutil raise events too
+        me = _ident()
+        if me in inside:
+            return
+        inside.add(me)
+        was = _isenabled()
+        _disable()
         try:
             check(event, args)
         finally:
-            busy[0] = False
+            inside.discard(me)
+            if was:
+                _enable()
 
-    def check(event, args):
-        if event in _FRAME_EVENTS:
-            f = caller(3)
-            if f is not None:
-                found(f"called {event}", f)
-            return
-        if event in _NEAREST_EVENTS:
-            f = caller(3, through["ctypes"] if event.startswith("ctypes") else ())
-            if f is not None:
-                found(f"used {event.split('.')[0]} ({event})", f)
-            return
-        if event == "import":
-            name = str(args[0])
-            if name.split(".")[0] in _HARNESS:
-                f = caller(3, through["import"])
-                if f is not None:
-                    found(f"imported {name}", f)
-            return
-        if event == "object.__setattr__":
-            mod = getattr(args[0], "__module__", "") or ""
-            if isinstance(args[0], type) and mod.split(".")[0] in _HARNESS:
-                f = caller(3)
-                if f is not None:
-                    found(f"patched {mod}.{getattr(args[0], '__qualname__', '?')}.{args[1]}", f)
-            return
-        if event == "open":
-            path = args[0]
-            if isinstance(path, (str, bytes)) and protected:
-                p = os.path.abspath(os.fsdecode(path))
-                if p.startswith(protected) and not is_learner_file(p):
-                    f = caller(3, through["open"], stop=("<frozen importlib",))
-                    if f is not None:
-                        found(f"opened {p}", f)
-            return
-        if event in ("os.kill", "os.killpg"):
-            pid = args[0]
-            f = caller(3, through["kill"])
-            if f is None:
-                return
-            ours = pid > 0 and pid != own_pid and descendant(pid) if event == "os.kill" else False
-            if not ours:
-                found(f"{event}({pid}, {args[1]}) of a process it did not start", f)
-                raise PermissionError(f"{event}({pid}): the grader refuses signals to processes your code did not start")
+    _addhook(hook)
 
-    sys.addaudithook(hook)
+    def arm():
+        armed[0] = True
 
+    def add_private(ident, root):
+        private[ident] = root
 
-def snapshot(prefixes=("kit.box", "hidden.")) -> dict:
-    """Identity of every function, class attribute and code object of the harness modules.
-
-    Taken after the probe is imported and before learner code runs; ``changed`` compares.
-    A patch by attribute (``Lockset._access = fake``, ``f.__code__ = ...``) raises no audit
-    event, but it cannot hide from this comparison at the end of the probe.
-    """
-    out = {}
-    for name, mod in list(sys.modules.items()):
-        if not name.startswith(prefixes) or mod is None:
-            continue
-        for attr, value in list(vars(mod).items()):
-            out[f"{name}.{attr}"] = _ident(value)
-            if isinstance(value, type) and value.__module__ == name:
-                for cattr, cvalue in list(vars(value).items()):
-                    out[f"{name}.{attr}.{cattr}"] = _ident(cvalue)
-    return out
-
-
-def _ident(value):
-    code = getattr(value, "__code__", None)
-    return (id(value), id(code) if code is not None else None)
-
-
-def changed(before: dict) -> list:
-    after = snapshot()
-    return sorted(k for k, v in before.items() if after.get(k, v) != v)
+    return arm, add_private

@@ -5,40 +5,53 @@ JSON data (observations declared in their exercise's ``observe.py``); the judge 
 pass or fail.
 """
 import importlib
-import os
 import sys
 import threading
 import time
-import traceback
 
-from .child import describe_exception
+from . import frames
+from .frames import describe_exception  # noqa: F401 - the probes' one way to describe an exception
 
-SUBMISSION = os.environ.get("KIT_SUBMISSION", "")
+IMPORT_LIMIT = 5.0  # seconds a learner module may take to import
+
+
+class ImportHung(Exception):
+    """The learner's module did not finish importing (module-level code that blocks)."""
+
+    def __init__(self, name, stack):
+        super().__init__(f"importing {name} did not finish within {IMPORT_LIMIT:g} s")
+        self.stack = stack
+
+
+def _submission() -> str:
+    """The submission's folder in this sandbox (the entry point appends it to sys.path, last)."""
+    return sys.path[-1] + "/" if sys.path else ""
 
 
 def learner(name: str):
-    """Import the learner's module by its real name (spawn children do the same)."""
-    return importlib.import_module(name)
+    """Import the learner's module by its real name (spawn children do the same).
+
+    The import runs in a thread of its own, never in the sandbox's main thread (whose
+    frames the audit hook keeps private), and gets ``IMPORT_LIMIT`` seconds.
+    """
+    mod = sys.modules.get(name)
+    if mod is not None:
+        return mod
+    out = call(importlib.import_module, name, timeout=IMPORT_LIMIT)
+    if out["hung"]:
+        raise ImportHung(name, out["stack"])
+    if out["exception"] is not None:
+        raise out["exception"]
+    return out["returned"]
 
 
 def is_learner_file(path: str) -> bool:
-    return bool(SUBMISSION) and os.path.abspath(path).startswith(SUBMISSION + os.sep)
-
-
-def frames_of(frame) -> list:
-    """A live frame's stack, innermost last, as JSON."""
-    return [{"file": f.filename, "line": f.lineno, "func": f.name, "text": f.line or ""}
-            for f in traceback.extract_stack(frame)][-30:]
+    return path.startswith(_submission())
 
 
 def learner_site(depth: int = 2):
     """file:line of the innermost learner frame calling us (for messages), or None."""
-    f = sys._getframe(depth)
-    while f is not None:
-        if is_learner_file(f.f_code.co_filename):
-            return {"file": f.f_code.co_filename, "line": f.f_lineno, "func": f.f_code.co_name}
-        f = f.f_back
-    return None
+    return frames.site(depth, _submission())
 
 
 AFTER_HANG = 0.5  # once a call has hung, later calls in this sandbox get at most this long
@@ -76,14 +89,78 @@ def call(fn, *args, timeout: float = 5.0, **kwargs) -> dict:
         out["raised"] = describe_exception(box["raised"])
     if out["hung"]:
         _hung_before.append(fn)
-        frame = sys._current_frames().get(t.ident)
-        out["stack"] = frames_of(frame) if frame is not None else []
+        out["stack"] = frames.stacks(frozenset({t.ident})).get(t.ident, [])
     return out
+
+
+WATCH_POLL = 0.003  # seconds between the probe's looks at every thread's stack in call_watching
+
+
+def call_watching(fn, *args, timeout: float, inside=(), on_poll=None, release=None, **kwargs) -> dict:
+    """``call(fn, *args)``, while the calling thread watches every thread's stack.
+
+    Meant for a probe's main thread, whose frames the audit hook keeps private: what it
+    counts here stays in its own locals, where learner code cannot reach it (a barrier or a
+    list in a closure handed to learner code can be disarmed or rewritten; the interpreter's
+    own stacks cannot). Every ``WATCH_POLL`` s it reads the stacks (``frames.stacks``) and,
+    for each code object in ``inside``, which threads are running it. Returns the outcome
+    of ``call`` plus ``"peak"`` (per code, the most threads seen inside it at once),
+    ``"seen"`` (per code, every thread ident seen inside it), ``"at_end"`` (per code, the
+    threads still inside it when ``fn`` returned) and ``"caller"`` (the ident of the thread
+    that ran ``fn``). ``on_poll(caller_ident)`` runs at each look (JoinGate releases calls).
+
+    ``release=(event, n, wait)`` makes a rendezvous the probe decides: the calls of the first
+    code in ``inside`` wait on ``event``; it is set once ``n`` threads are seen inside at once,
+    or ``wait`` seconds after the first one came in without the others (serial code is slowed
+    once, not once per call). Learner code that sets it itself only lets calls leave early.
+    """
+    codes = [(c.co_filename, c.co_name) for c in inside]
+    box = {}
+
+    def ran(*a, **k):
+        box["call_ident"] = threading.get_ident()
+        return fn(*a, **k)
+
+    def run():
+        box["out"] = call(ran, *args, timeout=timeout, **kwargs)
+
+    runner = threading.Thread(target=run, name="kit-run", daemon=True)
+    peak = [0] * len(codes)
+    seen = [set() for _ in codes]
+    last = [set() for _ in codes]
+    first_in = None
+    runner.start()
+    deadline = time.monotonic() + timeout + 2.0
+    while True:
+        alive = runner.is_alive()
+        now = frames.stacks()
+        for k, (file, func) in enumerate(codes):
+            here = {ident for ident, rows in now.items() if any(r["file"] == file and r["func"] == func for r in rows)}
+            peak[k] = max(peak[k], len(here))
+            seen[k] |= here
+            last[k] = here
+        if release is not None:
+            event, n, wait = release
+            if first_in is None and seen and seen[0]:
+                first_in = time.monotonic()
+            if peak and peak[0] >= n or first_in is not None and time.monotonic() - first_in >= wait:
+                event.set()
+        if not alive or time.monotonic() > deadline:
+            break
+        if on_poll is not None and box.get("call_ident") is not None:
+            on_poll(box["call_ident"])
+        runner.join(WATCH_POLL)
+    if release is not None:
+        release[0].set()
+    out = box.get("out") or {"returned": None, "raised": None, "hung": True, "stack": [], "seconds": timeout,
+                             "exception": None}
+    return dict(out, peak=peak, seen=[sorted(x) for x in seen], at_end=[sorted(x) for x in last],
+                caller=box.get("call_ident"))
 
 
 def jsonable(outcome: dict) -> dict:
     """Drop the live exception object from a ``call`` outcome."""
-    return {k: v for k, v in outcome.items() if k not in ("exception", "caller")}
+    return {k: v for k, v in outcome.items() if k not in ("exception", "caller", "peak", "seen", "at_end")}
 
 
 def threads_now() -> set:

@@ -4,9 +4,10 @@
   ``wait_until``): a Barrier or an Event does not reach a pool task;
 - tasks both probes hand to the learner's pool (``chained``, ``gate``) and the error a
   failing task raises (``TaskError``);
-- the speedup measurement: the kit's own CPU-bound ``work``, its ``calibrate``-d size,
-  ``available_cpus`` and the interleaved serial / reference / learner rounds
-  (``speedup``, observing a ``Speedup``), timed by the judge from ``mark`` events.
+- the speedup measurement: the kit's own CPU-bound ``work`` (whose results the judge can
+  check), its ``calibrate``-d size, ``available_cpus``, and the two sides of the rounds
+  the judge drives and times: ``reference_rounds`` (serial and the grader's own Pool, in a
+  sandbox no learner code enters) and ``learner_rounds``.
 
 Every module-level function here may run in a pool worker: spawn children import it by
 name from ``kit.box.cpuwork``, so it stays a plain module-level function. Standard
@@ -14,10 +15,9 @@ library and ``kit.box`` only.
 """
 import os
 import time
-from typing import Dict, List, TypedDict
+from typing import TypedDict
 
 from .calls import call, jsonable
-from .child import mark  # bound to the judge's channel before any probe module is imported
 from .observe import Outcome
 
 WAIT = 1.0        # a task waiting for another gives up after this: serial code is slow, not stuck
@@ -25,8 +25,6 @@ POLL = 0.003
 
 
 # -- files as a rendezvous between processes ---------------------------------------------
-_times = os.times  # taken before learner code is imported: a patched os.times can't fool it
-
 def touch(path):
     with open(path, "w") as f:
         f.write(str(os.getpid()))
@@ -75,48 +73,57 @@ class TaskError(ValueError):
 
 
 def gate(arg):
-    """Arrive, then wait for the probe's go (given once it has counted the workers)."""
+    """Arrive, then wait for the probe's go (given once the judge has counted the workers).
+
+    While it waits it holds ``token{i}`` open: the judge reads every process's open files
+    from /proc, so which process runs which task is seen from outside, not reported by it.
+    """
     d, i = arg
-    touch(os.path.join(d, f"arrive{i}"))
-    wait_until(lambda: os.path.exists(os.path.join(d, "go")), 4 * WAIT)
+    with open(os.path.join(d, f"token{i}"), "w"):
+        touch(os.path.join(d, f"arrive{i}"))
+        wait_until(lambda: os.path.exists(os.path.join(d, "go")), 4 * WAIT)
     return [os.getpid(), i]
 
 
 # -- the speedup measurement -------------------------------------------------------------
-def work(limit):
-    """The kit's own CPU-bound task: how many primes are below ``limit`` (trial division)."""
-    found = 0
-    for n in range(2, limit):
-        d = 2
-        while d * d <= n:
-            if n % d == 0:
-                break
-            d += 1
-        else:
-            found += 1
-    return found
+def work(task):
+    """The kit's own CPU-bound task: ``x`` squared ``t`` times modulo ``n``.
+
+    Pure Python arithmetic that holds the GIL, so threads cannot run it in parallel. The
+    judge knows the factors of ``n`` and checks any result at once (``x ** (2 ** t mod
+    phi(n)) mod n``); nobody else can compute it faster than by doing the work (the built-in
+    ``pow`` is no faster than this loop at this size, measured), and every round brings
+    fresh ``x``: a cache, a result made up, or a round ended early gains nothing.
+    """
+    x, t, n = task
+    for _ in range(t):
+        x = x * x % n
+    return x
 
 
-def work_pid(limit):
-    return [work(limit), os.getpid()]
+def work_pid(task):
+    return [work(task), os.getpid()]
 
 
-def calibrate(target=0.035):
-    """A limit for which ``work`` takes about ``target`` seconds here (before any learner import)."""
-    limit, dt = 4000, 0.0
+TASK_SECONDS = 0.035  # the size calibrate() aims at: one task, one process
+
+
+def calibrate(n, target=TASK_SECONDS):
+    """How many squarings modulo ``n`` take about ``target`` seconds here."""
+    t, dt = 1000, 0.0
     while True:
         t0 = time.perf_counter()
-        work(limit)
+        work((3, t, n))
         dt = time.perf_counter() - t0
-        if dt >= 0.012 or limit > 10 ** 7:
+        if dt >= 0.01 or t > 10 ** 8:
             break
-        limit *= 2
+        t *= 2
     for _ in range(2):
-        limit = max(1000, int(limit * (target / dt) ** (1 / 1.5)))
+        t = max(100, int(t * target / dt))
         t0 = time.perf_counter()
-        work(limit)
+        work((3, t, n))
         dt = time.perf_counter() - t0
-    return limit
+    return t
 
 
 def available_cpus():
@@ -126,77 +133,49 @@ def available_cpus():
         return os.cpu_count() or 1
 
 
-class Speedup(TypedDict, total=False):
-    """What ``speedup`` observes (the judge times the rounds from the marks)."""
-    cpus: int                        # available_cpus()
-    limit: int                       # the calibrated size of one task
-    tasks: int
-    rounds: int
-    pids: List[int]                  # the processes the learner's tasks ran in
-    in_caller: bool                  # some task ran in the probe's own process
-    learner: Outcome                 # a timed learner run that hung, raised or returned wrong results
-    wrong: str                       # repr() of those wrong results
-    expected: int                    # work(limit)
-    cpu: Dict[str, float]            # round -> CPU seconds of the process tree during the learner's run
+class Ready(TypedDict, total=False):
+    """The first answer of a speedup probe (before any round)."""
+    cpus: int                  # available_cpus() in the sandbox
+    size: int                  # reference sandbox: the calibrated number of squarings per task
+    first: Outcome             # learner sandbox: the small call that must work before any timing
 
 
-def speedup(run_learner, rounds, limit, tasks_per_cpu=2) -> Speedup:
-    """Interleaved rounds of serial, reference Pool and learner runs of the same tasks.
+class RoundOut(TypedDict, total=False):
+    """One round's answer: what the run returned (the judge checks it and times it)."""
+    out: Outcome
 
-    ``run_learner(limits)`` calls the learner's code and returns [[count, pid], ...].
-    Each timed run is bracketed by ``mark("KIND:ROUND:start|end")``; the judge times them.
+
+def reference_rounds(n, seed):
+    """The clean sandbox of a speedup check: no learner code is ever imported here.
+
+    It calibrates the task size, then runs what the judge asks, as the judge asks it:
+    ``{"op": "serial" | "reference", "tasks": [...]}`` -- the tasks one after the other in
+    this process, or through a fresh ``Pool(cpus)`` of the grader's own -- and answers with
+    the results; ``{"op": "end"}`` ends it.
     """
     import multiprocessing
     cpus = available_cpus()
-    limits = [limit] * (tasks_per_cpu * max(cpus, 1))
-    expected = work(limit)
-    info = {"cpus": cpus, "limit": limit, "tasks": len(limits), "pids": [], "in_caller": False,
-            "rounds": rounds, "cpu": {}}
-
-    def serial():
-        return [work(x) for x in limits]
-
-    def reference():
-        pool = multiprocessing.Pool(cpus)
-        try:
-            return pool.map(work_pid, limits, chunksize=1)
-        finally:
-            pool.close()
-            pool.join()
-
-    kinds = {"serial": serial, "reference": reference}
-    order = ["serial", "reference", "learner"]
-    for r in range(rounds):
-        for kind in order[r % 3:] + order[:r % 3]:
-            if kind == "learner":
-                before = _times()
-                mark(f"learner:{r}:start")
-                out = call(run_learner, limits, timeout=30)
-                mark(f"learner:{r}:end")
-                after = _times()
-                # The kernel's count for this process and its reaped children (the workers).
-                info["cpu"][str(r)] = round(sum(after[:4]) - sum(before[:4]), 4)
-                if out["hung"] or out["raised"] is not None:
-                    return dict(info, learner=jsonable(out))
-                got = out["returned"]
-                ok = (isinstance(got, list) and len(got) == len(limits)
-                      and all(isinstance(g, (list, tuple)) and len(g) == 2 and g[0] == expected for g in got))
-                if not ok:
-                    return dict(info, learner=jsonable(out), wrong=repr(got)[:300], expected=expected)
-                pids = sorted({g[1] for g in got})
-                info["pids"] = pids
-                info["in_caller"] = info["in_caller"] or os.getpid() in pids
-            else:
-                mark(f"{kind}:{r}:start")
-                kinds[kind]()
-                mark(f"{kind}:{r}:end")
-    return info
+    cmd = yield {"cpus": cpus, "size": calibrate(n) if cpus >= 2 else 0}
+    while cmd.get("op") in ("serial", "reference"):
+        tasks = cmd["tasks"]
+        if cmd["op"] == "serial":
+            res = [work(t) for t in tasks]
+        else:
+            pool = multiprocessing.Pool(cpus)
+            try:
+                res = [r[0] for r in pool.map(work_pid, tasks, chunksize=1)]
+            finally:
+                pool.close()
+                pool.join()
+        cmd = yield {"out": {"returned": res, "raised": None, "hung": False}}
+    return {}
 
 
-def first_ok(out, expected):
-    """The small first call of a speedup probe gave every task's [count, pid] back."""
-    got = out["returned"]
-    # Order is correct.results' business: here only that every task's work came back.
-    return (not out["hung"] and out["raised"] is None and isinstance(got, list) and len(got) == len(expected)
-            and all(isinstance(g, (list, tuple)) and len(g) == 2 for g in got)
-            and sorted(g[0] for g in got) == sorted(expected))
+def learner_rounds(run_learner, first):
+    """The learner's side of a speedup check: ``first`` (the small call's outcome), then one
+    call of ``run_learner(tasks)`` per ``{"op": "round", "tasks": [...]}`` the judge sends."""
+    cmd = yield {"cpus": available_cpus(), "first": jsonable(first)}
+    while cmd.get("op") == "round":
+        out = call(run_learner, cmd["tasks"], timeout=30)
+        cmd = yield {"out": jsonable(out)}
+    return {}

@@ -13,13 +13,20 @@ with no network and a mount namespace. Before any learner code is imported, ``en
 - sets the process, file-size and core limits;
 - drops to the uid reserved for this sandbox (no groups, no new privileges).
 
-Uses only ``os`` and ``ctypes`` system calls (mount(2), prctl(2)): no external tool.
+``harden`` (every level, root or not) makes the process non-dumpable: another process of
+the same uid (a learner's spawned child, which runs without the audit hook) can then
+neither ptrace it nor read its ``/proc/PID/mem``, where the channel's key lives.
+
+Uses only ``os`` and ``ctypes`` system calls (mount(2), prctl(2)): no external tool. The
+entry point drops ``ctypes`` and this module from ``sys.modules`` once it is done, before
+any learner code exists: a learner's ``import ctypes`` is then an import the audit hook sees.
 """
 import ctypes
 import os
 
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
 PR_SET_NO_NEW_PRIVS = 38
+PR_SET_DUMPABLE = 4
 O_PATH = getattr(os, "O_PATH", 0o10000000)
 
 _libc = None
@@ -57,9 +64,17 @@ def enter(spec: dict) -> None:
     os.setgroups([])
     os.setresgid(spec["gid"], spec["gid"], spec["gid"])
     os.setresuid(spec["uid"], spec["uid"], spec["uid"])
-    _sys("prctl", PR_SET_NO_NEW_PRIVS, ctypes.c_ulong(1), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
     os.environ["TMPDIR"] = spec["work"]
     os.environ["HOME"] = spec["work"]
+
+
+def harden() -> None:
+    """No new privileges, and not dumpable (see the module docstring). Linux only; else nothing."""
+    if not os.path.exists("/proc/self"):
+        return
+    for option in (PR_SET_NO_NEW_PRIVS, PR_SET_DUMPABLE):
+        value = 1 if option == PR_SET_NO_NEW_PRIVS else 0
+        _sys("prctl", option, ctypes.c_ulong(value), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0))
 
 
 def _cover(spec: dict) -> None:

@@ -3,82 +3,72 @@
 A call that returns before it has joined a thread then returns while that thread's call
 is provably still running, on every run, instead of only when the scheduler is unlucky.
 """
-import sys
 import threading
 
-from .calls import call
+from .calls import call_watching
+from .frames import joining
 
 
 class JoinGate:
     """Hold calls until the caller joins the thread that runs them.
 
-    Call ``i`` runs ``gate.hold(i)``: unless ``i`` is free, it waits until a monitor sees
+    Call ``i`` runs ``gate.hold(i)``: unless ``i`` is free, it waits until the probe sees
     the calling thread inside ``Thread.join`` on the thread running call ``i`` (or
     ``wait`` seconds pass, so code that waits some other way is slowed, never stuck).
     Code that joins every thread is barely slowed; code that returns before joining a
     thread returns while that call is provably still running, on every run.
+
+    The watching is done by the probe's main thread (``calls.call_watching``), whose frame
+    keeps which calls it released: an event set by anyone else (learner code that reached
+    the gate through the function it was handed) is reported as tampering, and which calls
+    were still running when the learner's function returned is read from the stacks, not
+    from flags the calls set themselves.
     """
-    POLL = 0.002
 
     def __init__(self, n, free=(), wait=0.5):
         self.wait = wait
         self.events = [threading.Event() for _ in range(n)]
         self.threads = [None] * n
+        self.free = frozenset(free)
         for i in free:
             self.events[i].set()
-        self.finished = [False] * n
 
     def hold(self, i):
         self.threads[i] = threading.current_thread()
         self.events[i].wait(self.wait)
 
-    def done(self, i):
-        self.finished[i] = True
-
     def release_all(self):
         for e in self.events:
             e.set()
 
-    def _joined_threads(self, frame):
-        out = []
-        while frame is not None:
-            if frame.f_code.co_name in ("join", "_wait_for_tstate_lock") and \
-                    frame.f_code.co_filename.endswith("threading.py"):
-                t = frame.f_locals.get("self")
-                if isinstance(t, threading.Thread):
-                    out.append(t)
-            frame = frame.f_back
-        return out
+    def call(self, fn, *args, timeout, inside):
+        """``call(fn, *args)`` with the main thread watching; ``inside``: the code of the gated
+        function. Adds "unfinished" (calls still inside it when ``fn`` returned) and "tamper"."""
+        released = set(self.free)
+        expected = list(self.events)
 
-    def call(self, fn, *args, timeout):
-        """``call(fn, *args)`` with the monitor running; the returned list is copied at once."""
-        box = {}
-        stop = threading.Event()
+        def on_poll(caller):
+            joined = set(joining(caller)["threads"])
+            for i, t in enumerate(self.threads):
+                if i not in released and t is not None and id(t) in joined:
+                    released.add(i)
+                    expected[i].set()
 
-        def wrapped():
-            box["ident"] = threading.get_ident()
-            r = fn(*args)
+        def wrapped(*a):
+            r = fn(*a)
             # Copy now: threads the learner did not join may still fill the list in later.
             return list(r) if isinstance(r, list) else r
 
-        def monitor():
-            while not stop.is_set():
-                frame = sys._current_frames().get(box.get("ident"))
-                if frame is not None:
-                    for t in self._joined_threads(frame):
-                        for i, ti in enumerate(self.threads):
-                            if ti is t:
-                                self.events[i].set()
-                stop.wait(self.POLL)
-
-        watcher = threading.Thread(target=monitor, name="kit-monitor", daemon=True)
-        watcher.start()
         try:
-            out = call(wrapped, timeout=timeout)
-            out["caller"] = box.get("ident")
-            out["unfinished"] = [i for i, f in enumerate(self.finished) if not f]
+            out = call_watching(wrapped, *args, timeout=timeout, inside=[inside], on_poll=on_poll)
+            running = set(out["at_end"][0])
+            out["unfinished"] = [i for i, t in enumerate(self.threads) if t is not None and t.ident in running]
+            out["tamper"] = [{"what": "released calls the grader was holding (its JoinGate's events)",
+                              "file": None, "line": None}
+                             for i, e in enumerate(expected) if e.is_set() and i not in released][:1]
+            if len(self.events) != len(expected) or any(a is not b for a, b in zip(self.events, expected)):
+                out["tamper"] = [{"what": "replaced the grader's JoinGate events", "file": None, "line": None}]
             return out
         finally:
-            stop.set()
-            watcher.join()
-            self.release_all()
+            for e in expected:
+                e.set()

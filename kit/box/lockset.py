@@ -1,18 +1,26 @@
 """Watched attributes: every read and write made from learner code, with the locks held.
 
-``Lockset(scene).watch(obj, attrs, guard=lock)`` swaps the object's class for a generated
-subclass (same name, no new slots) with ``__getattribute__``/``__setattr__`` hooks. Each
-access from a learner frame is recorded with the thread, the tracked locks it holds, the
-guard's epoch and the learner's file:line: lockset checking in the style of Eraser. A read
-that is not yet followed by a write of the same attribute in the same thread is
-*pending*: the forced interleaving (``schedule.Interleaver``) works from that.
+``Lockset(scene).watch(obj, guard=lock)`` swaps the object's class for a generated subclass
+(same name, no new slots) with ``__getattribute__``/``__setattr__`` hooks. By default every
+attribute the object holds is watched, whatever its name (a balance kept as ``_real``
+instead of ``balance`` is seen as well), except ``skip`` and the guard itself; ``attrs``
+names a subset instead. Each access from a learner frame is recorded with the thread, the
+tracked locks it holds, the guard's epoch and the learner's file:line: lockset checking in
+the style of Eraser. ``shared()`` keeps the accesses of the attributes that learner code
+also wrote (an id read without the lock is no race; a balance is). A read that is not yet
+followed by a write of the same attribute in the same thread is *pending*: the forced
+interleaving (``schedule.Interleaver``) works from that.
 
-Accesses through ``object.__getattribute__``/``__dict__`` are not seen: checks report
-"no access observed" for those, never a pass.
+An access through ``__dict__`` is recorded as one of ``__dict__`` itself (a check reports
+the state as kept out of sight); one through ``object.__getattribute__`` is not seen:
+checks that need accesses report "no access observed" for those, never a pass.
 """
+import collections
 import threading
 
 from .calls import learner_site
+
+MUTABLE = (list, dict, set, bytearray, collections.deque)  # state that changes through a read
 
 
 def raw(obj, name):
@@ -44,29 +52,49 @@ class Lockset:
         return self._writes.get(key, 0)
 
     def unguarded(self):
-        return [a for a in self.accesses if not a["guarded"]]
+        return [a for a in self.shared() if not a["guarded"]]
 
-    def watch(self, obj, attrs, guard=None, label=None, methods=None):
-        """Record reads and writes of ``attrs`` on ``obj``; ``guard`` must be held at each.
+    def shared(self):
+        """The accesses of attributes that learner code modified: wrote at least once, or read
+        as a mutable container (``self.entries.append(x)`` changes state through a read)."""
+        written = {(a["obj"], a["attr"]) for a in self.accesses if a["kind"] == "write" or a.get("mutable")}
+        return [a for a in self.accesses if (a["obj"], a["attr"]) in written]
+
+    def watch(self, obj, attrs=None, guard=None, label=None, methods=None, skip=()):
+        """Record reads and writes of ``obj``'s attributes (``attrs``: only these); ``guard`` must be
+        held at each. ``skip``: names never recorded (the lock attribute itself).
 
         ``methods`` adds or overrides methods on the generated class (e.g. a ``record``
         that observes calls).
         """
         base = type(obj)
-        attrs = frozenset(attrs)
+        names = None if attrs is None else frozenset(attrs)
+        skipped = frozenset(skip)
         get = base.__getattribute__
         put = base.__setattr__
         access = self._access
+        instance_dict = object.__getattribute__
+
+        def state(self, name, value):
+            """Is ``name`` part of the object's state (an attribute it holds, not a method or the lock)?"""
+            if names is not None:
+                return name in names
+            if name in skipped or value is guard or (name.startswith("__") and name != "__dict__"):
+                return False
+            try:
+                return name == "__dict__" or name in instance_dict(self, "__dict__")
+            except AttributeError:  # __slots__: an attribute found on the instance is state
+                return not callable(value)
 
         def __getattribute__(self, name):
             value = get(self, name)
-            if name in attrs:
-                access(self, name, "read")
+            if state(self, name, value):
+                access(self, name, "read", type(value) in MUTABLE)
             return value
 
         def __setattr__(self, name, value):
             put(self, name, value)
-            if name in attrs:
+            if state(self, name, value):
                 access(self, name, "write")
 
         ns = {"__slots__": (), "__getattribute__": __getattribute__, "__setattr__": __setattr__,
@@ -77,7 +105,7 @@ class Lockset:
         self._labels[id(obj)] = label or base.__name__
         return obj
 
-    def _access(self, obj, attr, kind):
+    def _access(self, obj, attr, kind, mutable=False):
         site = learner_site(1)
         if site is None:
             return  # the probe's own reads and writes are not observations
@@ -91,6 +119,8 @@ class Lockset:
             rec = {"kind": kind, "attr": attr, "obj": self._labels.get(id(obj), type(obj).__name__),
                    "thread": sc.name_of(me), "held": sc.holds(me),
                    "guarded": epoch is not None, "epoch": epoch, "call": sc.call_number(), "site": site}
+            if mutable:
+                rec["mutable"] = True
             if kind == "write":
                 self._writes[key] = self._writes.get(key, 0) + 1
                 if key in pending:

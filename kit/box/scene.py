@@ -10,11 +10,10 @@ On CPython 3.10+ a missing lock almost never loses an update by itself (thread s
 happen only at calls and back-edges), so the probes do not wait for luck: the instruments
 force the bad schedule and record what the learner's code did.
 """
-import sys
 import threading
 import time
 
-from .calls import describe_exception, frames_of
+from .frames import describe_exception, stacks
 from .waitfor import WaitFor
 
 
@@ -187,11 +186,10 @@ def run_workers(scene, jobs, timeout=3.0, names=None, start_timeout=2.0):
     for t in threads:
         t.join(max(0.0, deadline - time.monotonic()))
     hung = []
-    frames = sys._current_frames()
-    for t in threads:
-        if t.is_alive():
-            f = frames.get(t.ident)
-            hung.append({"thread": t.name, "stack": frames_of(f) if f is not None else []})
+    alive = [t for t in threads if t.is_alive()]
+    now = stacks(frozenset(t.ident for t in alive)) if alive else {}
+    for t in alive:
+        hung.append({"thread": t.name, "stack": now.get(t.ident, [])})
     return {"results": results, "hung": hung}
 
 

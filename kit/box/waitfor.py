@@ -7,21 +7,21 @@ so ``except Exception`` in learner code does not eat it) and the cycle is record
 "thread A holds account 1 and waits for account 2; ...". A non-reentrant lock taken again
 by its owner is the one-thread case.
 """
-import sys
 import threading
 
 from .calls import is_learner_file, learner_site
+from .frames import stacks
 
 
 class Deadlock(BaseException):
     """Raised in the thread whose wait would never end (it closes a wait-for cycle)."""
 
 
-def site_of_frame(frame):
-    while frame is not None:
-        if is_learner_file(frame.f_code.co_filename):
-            return {"file": frame.f_code.co_filename, "line": frame.f_lineno, "func": frame.f_code.co_name}
-        frame = frame.f_back
+def site_of_stack(rows):
+    """The innermost learner frame of a stack (``frames.stacks`` rows, innermost last), or None."""
+    for row in reversed(rows or []):
+        if is_learner_file(row["file"]):
+            return row
     return None
 
 
@@ -49,11 +49,11 @@ class WaitFor:
     def deadlock(self, chain, self_lock=False) -> Deadlock:  # monitor held
         """Record the cycle and return the exception to raise in the thread closing it."""
         scene = self.scene
-        frames = sys._current_frames()
         me = threading.get_ident()
+        others = stacks(frozenset(t for t, _ in chain if t != me))
         threads = []
         for t, lk in chain:
-            site = learner_site(1) if t == me else site_of_frame(frames.get(t))
+            site = learner_site(1) if t == me else site_of_stack(others.get(t))
             threads.append({"thread": scene.name_of(t), "holds": scene.holds(t), "waits": lk.label, "site": site})
         if self_lock:
             t = threads[0]

@@ -14,15 +14,12 @@ Writes ``DIR/gradebook.csv``, ``DIR/class.md``, ``DIR/class.html`` and, per stud
 as soon as their last check is in, with ``DIR/batch-state.json``, so ``--resume``
 continues an interrupted batch without regrading anyone who was finished.
 
-An exercise module that several students submitted byte for byte (untouched stubs, the
-same copied file) is graded once and the verdicts shared, but only when everything that
-module's grading can load is identical too: the submission modules it imports (and the
-probes import), and every other non-exercise ``.py`` file of the submission. A module
-that imports or reads files dynamically is always graded on its own. Each student's
-``grader.log`` says what was shared with whom.
+Submissions that are byte for byte the same in every file (untouched stubs, the same
+copied folder) are graded once and the verdicts shared; any difference in any file means
+graded apart (``--no-share``: never shared). Each student's ``grader.log`` says what was
+shared with whom.
 """
 import argparse
-import ast
 import copy
 import hashlib
 import io
@@ -42,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from .. import ROOT, meta
+from .. import meta
 from . import gradebook, report
 
 STATE = "batch-state.json"
@@ -50,12 +47,6 @@ RESERVED = {"gradebook.csv", "class.md", "class.html", "grader.log", STATE, ".wo
 SKIP_DIRS = {".git", "__MACOSX", "__pycache__", ".nox", ".venv", "venv", "node_modules",
              ".github", ".idea", ".vscode", ".pytest_cache"}
 MAX_FILES = 5000
-# Names that let a module reach other files than the ones it imports by name: such a
-# module is graded on its own, never shared.
-DYNAMIC = {"__import__", "import_module", "importlib", "exec", "eval", "compile", "open",
-           "__file__", "listdir", "scandir", "glob", "walk", "Path", "runpy", "modules",
-           "__loader__", "__spec__", "reload", "find_spec", "path_hooks", "meta_path"}
-
 HELP_SUBMISSIONS = ("folder (or zip) with one entry per student: a folder or a .zip each; or a "
                     "Gradescope export (submission_metadata.yml); or GitHub Classroom clones")
 HELP_OUT = "folder for gradebook.csv, class.md, class.html and one report folder per student"
@@ -359,6 +350,12 @@ def gradescope_names(text: str) -> Dict[str, List[str]]:
     return out
 
 
+def printable(text: str) -> str:
+    """A name as it can be written anywhere: bytes that were not UTF-8 (``os.listdir`` keeps
+    them as surrogates: some LMS exports name folders in Latin-1 or CP-1252) become U+FFFD."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _slug(name: str) -> str:
     s = re.sub(r"[^A-Za-z0-9._@+-]+", "_", name).strip("._") or "student"
     return s + "_" if s in RESERVED else s
@@ -417,6 +414,8 @@ def discover(path: Path, work: Path, max_bytes: int, keep_names: bool = False) -
             raise SystemExit(f"batch: {path} holds exercise modules itself: that is one submission "
                              "(nox -s grade grades it); give the folder that holds one entry per student")
         raise SystemExit(f"batch: {path}: no submissions (expected one folder or .zip per student)")
+    for e in entries:
+        e.name = printable(e.name)
     entries.sort(key=lambda e: (e.name.casefold(), e.name))
     used = set()
     for e in entries:
@@ -439,71 +438,6 @@ def shard(entries: list, spec: Optional[str]) -> list:
 
 
 # ------------------------------------------------------------- sharing units
-
-def _probe_deps() -> Dict[str, set]:
-    """Modules each exercise's probes load with ``learner("NAME")`` besides the exercise's own."""
-    deps = {}
-    for e in meta.load():
-        found = set()
-        probes = ROOT / "hidden" / e.name / "probes.py"
-        if probes.is_file():
-            for node in ast.walk(ast.parse(probes.read_text(encoding="utf-8"))):
-                if (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "learner"
-                        and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
-                    found.add(node.args[0].value)
-        deps[e.name] = found
-    return deps
-
-
-def _imports(tree) -> Optional[set]:
-    """Top-level names a module imports; None when it may load files dynamically."""
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(a.name.split(".")[0] for a in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                return None
-            names.add((node.module or "").split(".")[0])
-        elif isinstance(node, ast.Name) and node.id in DYNAMIC:
-            return None
-        elif isinstance(node, ast.Attribute) and node.attr in DYNAMIC:
-            return None
-    return names
-
-
-def fingerprint(folder: Path, exercise: str, all_names: set, probe_deps: set) -> Optional[str]:
-    """What grading ``exercise`` from ``folder`` can load, hashed; None: never share it."""
-    files = {}
-    todo = [exercise] + sorted(probe_deps)
-    seen = set()
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        path = folder / f"{name}.py"
-        if not path.is_file():
-            files[f"{name}.py"] = None   # absent for everyone who shares this key
-            continue
-        data = path.read_bytes()
-        files[f"{name}.py"] = hashlib.sha256(data).hexdigest()
-        try:
-            imported = _imports(ast.parse(data))
-        except (SyntaxError, ValueError, RecursionError):
-            return None
-        if imported is None:
-            return None
-        todo += sorted(imported & all_names)
-    # Anything else the submission holds (helpers, a sitecustomize.py, a threading.py that
-    # shadows the standard library) can change any module's behaviour: it must match too.
-    for p in sorted(folder.rglob("*.py")):
-        rel = p.relative_to(folder).as_posix()
-        if p.parent == folder and p.stem in all_names:
-            continue
-        files[rel] = hashlib.sha256(p.read_bytes()).hexdigest()
-    return hashlib.sha256(json.dumps([exercise, files], sort_keys=True).encode()).hexdigest()
-
 
 def relocate(results: list, folder, shown: str) -> list:
     """Results whose messages name ``shown`` (the student's own folder) instead of our private copy."""
@@ -591,7 +525,7 @@ class Batch:
                 results += relocate(got, folder, prep.where)
         info = dict(machine_info(self.seed, self.workers), submission=prep.entry.name,
                     seconds=round(time.monotonic() - self.started, 2), grader_errors=[],
-                    student=prep.entry.name, status=prep.status, input=str(prep.entry.source),
+                    student=prep.entry.name, status=prep.status, input=printable(str(prep.entry.source)),
                     module_folder=prep.where, batch=True, tamper=False)
         info.update(extra_info)
         return report.build(results, self.exercises, info)
@@ -600,7 +534,7 @@ class Batch:
         d = self.out / prep.entry.slug
         d.mkdir(parents=True, exist_ok=True)
         report.write_all(data, d)
-        lines = [f"batch {data['info']['date']}: student {prep.entry.name!r}, input {prep.entry.source}",
+        lines = [f"batch {data['info']['date']}: student {prep.entry.name!r}, input {printable(str(prep.entry.source))}",
                  f"seed {self.seed}; status: {prep.status}",
                  f"module folder: {prep.where or '(none)'}; submission digest {prep.digest[:16]}"]
         lines += shared_lines
@@ -608,7 +542,7 @@ class Batch:
         (d / "grader.log").write_text("\n".join(lines) + "\n")
         with self.lock:
             st = self.state["students"].setdefault(prep.entry.slug, {})
-            st.update(name=prep.entry.name, source=str(prep.entry.source), digest=prep.digest,
+            st.update(name=prep.entry.name, source=printable(str(prep.entry.source)), digest=prep.digest,
                       status=prep.status, done=True, score=data["score"], max=data["max"])
             self.save_state()
 
@@ -688,12 +622,16 @@ def _run(out, submissions, exercises, names, rubric, rhash, version, max_bytes, 
     step_summary = os.environ.pop("GITHUB_STEP_SUMMARY", None)
     work = Path(tempfile.mkdtemp(prefix="kit-batch-"))
     os.chmod(work, 0o700)
+    # Every sandbox of this batch: the class's originals and the reports are out of its view.
+    hidden_before = os.environ.get("KIT_HIDE")
+    os.environ["KIT_HIDE"] = os.pathsep.join(
+        [h for h in (hidden_before, str(Path(submissions).resolve()), str(out.resolve())) if h])
     try:
         entries = shard(discover(Path(submissions), work, max_bytes, keep_names), shard_spec)
         batch = Batch(out, exercises, seed, workers, share, log=echo)
         batch.state = old or {"version": 1, "seed": seed, "rubric_hash": rhash, "rubric": rubric,
                               "kit_version": version, "exercises": names, "shard": shard_spec or "",
-                              "submissions": str(Path(submissions).resolve()), "students": {}}
+                              "submissions": printable(str(Path(submissions).resolve())), "students": {}}
         batch.state["order"] = [e.slug for e in entries]
         batch.state["kit_version"] = version
         batch.save_state()
@@ -719,9 +657,8 @@ def _run(out, submissions, exercises, names, rubric, rhash, version, max_bytes, 
             todo.append(prep)
         if resume or regrade:
             echo(f"batch: {len(entries) - len(todo)} of {len(entries)} students already graded; grading {len(todo)}")
-        # Units: one grading per distinct (exercise, everything it can load).
-        all_names = set(meta.names())
-        probe_deps = _probe_deps()
+        # Units: one grading per (exercise, submission), shared only between submissions that
+        # are byte for byte the same in every file (the digest of the whole private copy).
         units, student_units = {}, {}
         for prep in todo:
             student_units[prep.entry.slug] = {}
@@ -730,7 +667,7 @@ def _run(out, submissions, exercises, names, rubric, rhash, version, max_bytes, 
             for e in exercises:
                 if e.name in prep.problems:
                     continue
-                fp = fingerprint(prep.folder, e.name, all_names, probe_deps.get(e.name, set())) if share else None
+                fp = prep.digest if share else None
                 key = f"{e.name}:{fp}" if fp else f"{e.name}:own:{prep.entry.slug}:{prep.digest}"
                 unit = units.setdefault(key, {"id": f"u{len(units)}", "key": key, "exercise": e,
                                               "folder": prep.folder, "students": [], "fingerprint": fp})
@@ -764,9 +701,9 @@ def _run(out, submissions, exercises, names, rubric, rhash, version, max_bytes, 
                 u = units[key]
                 others = [preps[s].entry.name for s in u["students"] if s != slug]
                 if others:
-                    lines.append(f"{ex}: graded once for {len(u['students'])} students with identical code "
-                                 f"(sha256 {u['fingerprint'][:16]} of {ex}.py, the modules it imports and the "
-                                 f"other files): shared with {', '.join(others)}")
+                    lines.append(f"{ex}: graded once for {len(u['students'])} students whose submissions are "
+                                 f"identical in every file (sha256 {u['fingerprint'][:16]}): shared with "
+                                 f"{', '.join(others)}")
             return lines
 
         def finish(slug, extra=None):
@@ -853,6 +790,10 @@ def _run(out, submissions, exercises, names, rubric, rhash, version, max_bytes, 
     finally:
         if step_summary is not None:
             os.environ["GITHUB_STEP_SUMMARY"] = step_summary
+        if hidden_before is None:
+            os.environ.pop("KIT_HIDE", None)
+        else:
+            os.environ["KIT_HIDE"] = hidden_before
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -10,8 +10,10 @@ Messages come from one builder, ``called``: "Called X. Returned Y, expected Z." 
 was observed and the likely mistake; the repeated verdicts (every worker finished, results
 in order, the first error in argument order) are methods here, written once.
 """
+import collections.abc
 import os
 import random
+import time
 import typing
 from pathlib import Path
 from typing import Optional
@@ -67,11 +69,14 @@ def display(path: str, submission: Path) -> str:
 
 
 def declared_keys(probe) -> Optional[frozenset]:
-    """The keys a probe's observation may have (its return annotation, a TypedDict), or None."""
+    """The keys a probe's observation may have (its return annotation, a TypedDict; for a
+    generator probe, ``Iterator[TypedDict]``: what each step yields), or None."""
     try:
         hint = typing.get_type_hints(probe).get("return")
     except Exception:  # noqa: BLE001 - an unresolvable annotation is a mismatch the kit test reports
         return None
+    if typing.get_origin(hint) in (collections.abc.Iterator, collections.abc.Generator):
+        hint = typing.get_args(hint)[0]
     keys = getattr(hint, "__annotations__", None)
     return frozenset(keys) if hint is not None and isinstance(keys, dict) and hasattr(hint, "__total__") else None
 
@@ -100,9 +105,27 @@ class Check:
         limit = timeout or self.spec.timeout
         r = runner.run(name, submission=self.submission, timeout=limit,
                        start_method=start_method, seed=self.rng.randrange(2 ** 31), **kwargs)
+        self._record(r)
+        if isinstance(r.value, dict):
+            # A probe that verified the harness's own objects from its private main thread reports
+            # what it found changed (kit.box.joingate, for one): the same flag as the audit hook's.
+            for t in r.value.pop("tamper", None) or []:
+                if t not in self.tamper:
+                    self.tamper.append(t)
+        self.settle()
+        self._fail_unless_ok(r, call, limit, start_method, hang_hint)
+        keys = declared_keys(probe)
+        if keys is not None and isinstance(r.value, dict) and not set(r.value) <= keys:
+            raise ProbeMismatch(f"{name} returned {sorted(set(r.value) - keys)}, not declared in its observe.py")
+        return r.value
+
+    def _record(self, r) -> None:
         self.runs.append(r)
-        if r.tamper:
-            self.tampered(r.tamper)
+        for t in r.tamper:
+            if t not in self.tamper:
+                self.tamper.append(t)
+
+    def _fail_unless_ok(self, r, call, limit, start_method=None, hang_hint="") -> None:
         method = _(" under {method}", method=start_method) if start_method else ""
         if r.status == "timeout":
             self.fail(called(call + method, _("It did not finish within {seconds} s.", seconds=f"{limit:g}"), hang_hint)
@@ -113,10 +136,49 @@ class Check:
                       + self.output_tail(r))
         if r.status == "error":
             self.fail(self.raised(call + method, r.error) + self.output_tail(r))
-        keys = declared_keys(probe)
-        if keys is not None and isinstance(r.value, dict) and not set(r.value) <= keys:
-            raise ProbeMismatch(f"{name} returned {sorted(set(r.value) - keys)}, not declared in its observe.py")
-        return r.value
+
+    # -- a sandbox the check talks to (the judge drives it step by step) ----------------
+    def session(self, probe, *, clean: bool = False, start_method: Optional[str] = None, **kwargs):
+        """Start ``probe`` (a generator probe) in a sandbox of its own; ``clean``: without the
+        submission (nothing of the learner's is ever imported there). Answer it with ``ask``;
+        ``end`` it (always, in a ``finally``), then ``settle``."""
+        name = f"{probe.__module__}:{probe.__name__}"
+        s = runner.Session(name, submission=None if clean else self.submission, start_method=start_method,
+                           seed=self.rng.randrange(2 ** 31), **kwargs)
+        s.timeout = self.spec.timeout
+        return s
+
+    def ask(self, session, answer, *, call: str, timeout: float, hang_hint: str = "") -> dict:
+        """Send ``answer`` (None: nothing, the first step) and return what the probe yields next."""
+        if answer is not None:
+            session.command(answer)
+        return self.answer_of(session, session.next_event(time.monotonic() + timeout), call=call,
+                              timeout=timeout, hang_hint=hang_hint)
+
+    def answer_of(self, session, event, *, call: str, timeout: float = 0.0, hang_hint: str = "") -> dict:
+        """The value a sandbox yielded or returned; else end it and fail saying what happened."""
+        if event is not None and event["event"] in ("yield", "result"):
+            return event.get("value") or {}
+        timed_out = event is None and session.child.poll() is None
+        if event is not None and event["event"] == "error":
+            session.result.status, session.result.error = "error", event.get("error")
+        elif timed_out:
+            session.result.status = "timeout"
+        r = self.end(session, timed_out=timed_out)
+        self.settle()
+        self._fail_unless_ok(r, call, timeout, None, hang_hint)
+        self.fail(called(call, _("The process running your code stopped answering.")))
+
+    def end(self, session, timed_out: bool = False):
+        """Kill a session's sandbox (if it still runs) and keep what it did; never raises."""
+        if not session.finished:
+            self._record(session.finish(timed_out=timed_out))
+        return session.result
+
+    def settle(self) -> None:
+        """Fail with the tamper finding if any run of this check was flagged."""
+        if self.tamper:
+            self.tampered([])
 
     def returned(self, call: str, outcome: dict, hang_hint: str = ""):
         """The value of an in-probe ``kit.box.calls.call`` outcome, or fail saying why there is none."""
@@ -138,8 +200,11 @@ class Check:
 
     def tampered(self, findings) -> None:
         """The submission reached into the grader: this check scores 0, and the report is flagged."""
-        self.tamper.extend(findings)
-        f = findings[0]
+        for t in findings:
+            if t not in self.tamper:
+                self.tamper.append(t)
+        findings = self.tamper
+        f = next((t for t in findings if t.get("file")), findings[0])
         more = _(" (and {n} more)", n=len(findings) - 1) if len(findings) > 1 else ""
         if f.get("file"):
             where = f"{display(f['file'], self.submission)}:{f['line']}"
@@ -154,6 +219,21 @@ class Check:
     def figure(self, name: str, value) -> None:
         """A measured figure shown in every report (speedups, timings)."""
         self.figures[name] = value
+
+    @staticmethod
+    def processes(step: dict, token: str = "token") -> dict:
+        """A step's census (the judge's reading of /proc, ``runner.Session.census``): the worker
+        processes (alive, not the sandbox's own, not multiprocessing's resource tracker or fork
+        server), which of them hold task tokens (``kit.box.cpuwork.gate``), and whether the
+        sandbox's own process holds one (a task ran in the caller)."""
+        census = step.get("census", {})
+        helpers = ("resource_tracker", "forkserver")
+        workers = [pid for pid, p in census.items()
+                   if not p["root"] and p["state"] != "Z" and not any(h in p["cmd"] for h in helpers)]
+        runners = {pid: sorted(f for f in p["files"] if f.startswith(token)) for pid, p in census.items()}
+        runners = {pid: t for pid, t in runners.items() if t}
+        return {"workers": workers, "runners": runners,
+                "caller_runs": any(census[pid]["root"] for pid in runners)}
 
     # -- the repeated verdicts -----------------------------------------------------------
     def no_deadlock(self, call: str, deadlocks, hint: str = "") -> None:

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from .. import ROOT, meta, proc
-from . import isolation, report, scan
+from . import isolation, report, scan, stage
 
 HIDDEN = ROOT / "hidden"
 
@@ -205,8 +205,24 @@ def grade_many(subs: dict, *, seed=None, workers=None, log_path=None, timing=Tru
         results = results_of(checks, verdicts, sid, findings[sid])
         info = dict(machine_info(seed, workers), submission=str(path), seconds=seconds,
                     grader_errors=grader_errors, isolation=isolation.detect().describe(),
-                    tamper=any(r["tamper"] for r in results))
+                    tamper=any(r["tamper"] for r in results), refused_files=refused_files(path))
         out[names[sid]] = report.build(results, meta.select(subs[names[sid]][1]), info)
+    return out
+
+
+def refused_files(path) -> list:
+    """Top-level files of a submission that no sandbox is given (named like a module the
+    grader relies on), with why: ``[{"file", "why"}]``."""
+    out = []
+    try:
+        names = sorted(os.listdir(path))
+    except OSError:
+        return out
+    for name in names:
+        if name.endswith(".py") or os.path.isdir(os.path.join(path, name)):
+            why = stage.refused_reason(name)
+            if why:
+                out.append({"file": name, "why": why})
     return out
 
 

@@ -18,7 +18,6 @@ Two levels, detected once per judging process and stated in every report:
 ``--isolation strict`` refuses to grade below strict: the teacher's setting.
 """
 import fcntl
-import json
 import os
 import shutil
 import subprocess
@@ -130,9 +129,15 @@ def _untraversable_ancestors(path: str) -> List[str]:
     return out
 
 
-def prepare(iso: Isolation, *, submission: Path, view: Path, tmp: str, dump_dir: str,
+def prepare(iso: Isolation, *, tmp: str, dump_dir: str, private: str, view: Path,
             hide_more=()) -> Optional[tuple]:
-    """The command prefix, environment additions and uid lease of one sandbox (None: basic)."""
+    """The command prefix, the jail spec (sent on the sandbox's stdin) and the uid lease of one
+    sandbox (None at the basic level).
+
+    ``private`` is the sandbox's own copy of the submission: it becomes readable by the
+    leased uid alone. At the strict level with namespaces, everything in ``hide_more``
+    (the original submission, other submissions) and the kit's repository are covered.
+    """
     if not iso.uids:
         return None
     lease = UidLease()
@@ -141,8 +146,12 @@ def prepare(iso: Isolation, *, submission: Path, view: Path, tmp: str, dump_dir:
     for d in (tmp, dump_dir, work):
         os.chown(d, lease.uid, lease.uid)
     os.chmod(tmp, 0o755)
-    keep = [sys.base_prefix, sys.prefix, str(view), str(submission)]
-    hide = [str(ROOT), os.environ.get("KIT_CWD") or os.getcwd(), *hide_more]
+    _own(private, lease.uid)
+    keep = [sys.base_prefix, sys.prefix, str(view), private]
+    # The kit, the judge's working folder, what the caller names (the original submission),
+    # and what a batch names in KIT_HIDE (every student's original, the reports folder).
+    extra = [h for h in os.environ.get("KIT_HIDE", "").split(os.pathsep) if h]
+    hide = [str(ROOT), os.environ.get("KIT_CWD") or os.getcwd(), *hide_more, *extra]
     for k in keep + [dump_dir]:
         hide += _untraversable_ancestors(k)
     hide = [h for h in hide if h and h != "/"]
@@ -150,4 +159,15 @@ def prepare(iso: Isolation, *, submission: Path, view: Path, tmp: str, dump_dir:
             "work": work, "nproc": NPROC, "fsize": FSIZE, "tmp_mb": TMP_MB}
     # Without a mount namespace nothing can be covered: the distinct uid does the work.
     spec["mounts"] = iso.namespaces
-    return (UNSHARE if iso.namespaces else []), {"KIT_JAIL": json.dumps(spec)}, lease
+    return (UNSHARE if iso.namespaces else []), spec, lease
+
+
+def _own(folder: str, uid: int) -> None:
+    """``folder`` and everything in it: owned by ``uid``, readable by it alone, writable by nobody."""
+    for dirpath, dirnames, filenames in os.walk(folder):
+        for f in filenames:
+            path = os.path.join(dirpath, f)
+            os.chown(path, uid, uid)
+            os.chmod(path, 0o400)
+        os.chown(dirpath, uid, uid)
+        os.chmod(dirpath, 0o500)

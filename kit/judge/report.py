@@ -91,6 +91,8 @@ def terminal(data: dict, quiet: bool = False) -> str:
                 if len(message) > 3:
                     lines.append("        " + _("… ({n} more lines in summary.md and report.json)",
                                                 n=len(message) - 3))
+    for f in info.get("refused_files", []):
+        lines.append("  " + _("left out: {why}", why=f["why"]))
     lines += ["", head]
     if first is not None:
         lines.append(_("Next: {name}: {title}. Stuck? nox -s hint -- {name}", name=first[0], title=first[1]))

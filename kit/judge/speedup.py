@@ -1,13 +1,23 @@
-"""Judge side of the speedup checks: sequential measurement, decided with a stated confidence.
+"""Judge side of the speedup checks: rounds the judge drives and times, decided with a stated confidence.
 
-A speedup probe (``kit.box.cpuwork.speedup``) runs interleaved rounds of the same
-CPU-bound work (the kit's own function, never the learner's) three ways -- serially in the
-probe process, through the grader's own reference ``Pool``, and through the learner's
-code -- and sends a ``mark`` before and after each timed run (``KIND:ROUND:start|end``),
-so the judge times them on its own clock. With each learner round it reports the CPU time
-the kernel counted for the probe's process tree (``os.times``, taken before learner code
-was imported): CPU time over wall time is the *achieved concurrency*, a second signal that
-noise can only lower (GIL-bound threads never exceed about 1.0).
+Everything the verdict rests on is measured here, outside the learner's process:
+
+- two sandboxes run side by side: a clean one (``kit.box.cpuwork.reference_rounds``),
+  into which no learner code is ever imported, runs the tasks serially and through the
+  grader's own ``Pool``; the learner's one runs them through the learner's code. An
+  at-fork hook or a patched ``multiprocessing`` in the submission never touches the
+  reference;
+- the judge starts each timed run by sending its tasks and stops the clock when the
+  answer arrives (its own clock, never a mark sent from a sandbox);
+- every round has fresh tasks (``x`` squared ``t`` times modulo ``n = p q``); the judge,
+  who alone knows ``p`` and ``q``, checks every result the learner returns through the
+  trapdoor ``x ** (2 ** t mod phi(n)) mod n``: results cached from another round, made
+  up, or sent before the work was done are wrong results, never a speedup;
+- the learner's sandbox is frozen (SIGSTOP, every process of it) except while its own
+  round runs, so nothing of it can load the machine while the reference is timed;
+- its CPU time in a round is read from /proc for its whole process tree, each process's
+  own time plus what it reaped (a child reaped in this round was already counted while
+  it lived), and the processes that worked are counted by sampling /proc meanwhile.
 
 The rule (contract, "Speedup checks"). Each round is judged against its own reference:
 the learner needs ``need = max(SHARE * ref, 1 + MARGIN * (ref - 1))`` times serial, where
@@ -27,16 +37,19 @@ are added until a one-sided sign test is clear:
   ``MIN_REF`` in most rounds): shown with the figures, left out of the total.
 
 Every figure is reported as the median of the rounds with a distribution-free interval
-(order statistics, about 90 %). This module imports nothing from the sandbox: the rule is
-unit-tested with numbers (``kit_tests/test_speedup.py``).
+(order statistics, about 90 %). ``decide`` is pure: the rule is unit-tested with numbers
+(``kit_tests/test_speedup.py``).
 """
 import math
+import random
 import statistics
 import time
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Tuple
+from functools import lru_cache
+from typing import Dict, List, Optional, Tuple
 
-from .check import called
+from ..box import cpuwork
+from .check import Shown, called
 
 KINDS = ("serial", "reference", "learner")
 MIN_REF = 1.2          # a round whose reference is below this shows no parallelism worth judging
@@ -45,9 +58,16 @@ MARGIN = 0.4           # ...and at least this share of the reference's gain over
 ALPHA_PASS = 1 / 16    # a pass: chance alone would do as well at most 1 time in 16 (4 of 4 rounds, 6 of 7)
 ALPHA_FAIL = 0.01      # a fail: at most 1 time in 100 (7 of 7 rounds missed, 10 of 11)
 MIN_CONCURRENCY = 1.2  # median CPU time / wall time of the learner's rounds needed to pass
-FIRST_ROUNDS = 5       # rounds of the first probe run; each later run adds MORE_ROUNDS
+FIRST_ROUNDS = 5       # rounds measured before the first look at the verdict; then MORE_ROUNDS at a time
 MORE_ROUNDS = 3
 BUDGET = 8.0           # seconds of measuring per check before the verdict is "inconclusive"
+TASKS_PER_CPU = 2      # tasks per round: enough that a pool of one process per CPU has work for each
+MODULUS_BITS = 1024    # n = p q: pure-Python squaring at this size is arithmetic-bound (pow gains ~3 %)
+ROUND_LIMIT = 30.0     # seconds one timed run may take before it counts as a hang
+SAMPLE = 0.05          # seconds between looks at the learner's processes during its round
+SETTLE = 0.02          # after SIGCONT, the learner's sandbox is given this long before its round is timed:
+                       # measured on 2 shared cores (30 rounds each way), timing at once cost the learner
+                       # about 20 % of its speedup against the reference; 20 ms gave it back (0.95-1.0)
 
 
 @dataclass
@@ -79,31 +99,6 @@ class Round:
     @property
     def concurrency(self) -> Optional[float]:
         return None if self.cpu is None else self.cpu / self.learner
-
-
-def spans(marks: Iterable[Tuple[str, float]]) -> Dict[str, Dict[str, float]]:
-    """Seconds per kind and round from ``(name, time)`` marks named ``KIND:ROUND:start|end``."""
-    starts, out = {}, {k: {} for k in KINDS}
-    for name, t in marks:
-        parts = str(name).split(":")
-        if len(parts) != 3 or parts[0] not in out:
-            continue
-        key = (parts[0], parts[1])
-        if parts[2] == "start":
-            starts[key] = t
-        elif parts[2] == "end" and key in starts:
-            out[parts[0]][parts[1]] = t - starts.pop(key)
-    return out
-
-
-def rounds_of(marks, cpu: Optional[Dict[str, float]] = None) -> List[Round]:
-    """The complete rounds of one probe run (all three kinds timed), with the learner's CPU time."""
-    s = spans(marks)
-    out = []
-    for r in sorted(s["learner"], key=int):
-        if r in s["serial"] and r in s["reference"] and min(s["serial"][r], s["reference"][r], s["learner"][r]) > 0:
-            out.append(Round(s["serial"][r], s["reference"][r], s["learner"][r], (cpu or {}).get(r)))
-    return out
 
 
 def threshold(ref: float) -> float:
@@ -205,44 +200,170 @@ def likely_mistake(speedup: float, pids: int, in_caller: bool, cpus: int, code: 
             "(a pool started per task?).")
 
 
-# -- the driver of a speedup check (judge side; used by hidden/*/checks.py) -------------
-def run_check(check, probe, *, what: str, first_call: str, code: str, probe_timeout: float = 25.0) -> None:
-    """Run a speedup probe until its verdict is clear or the budget is spent; report figures.
+# -- the trapdoor: tasks only the judge can check at once ----------------------------------
+def _is_probable_prime(n: int, rng: random.Random, rounds: int = 40) -> bool:
+    if n < 4:
+        return n in (2, 3)
+    for p in (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37):
+        if n % p == 0:
+            return n == p
+    d, r = n - 1, 0
+    while d % 2 == 0:
+        d, r = d // 2, r + 1
+    for _ in range(rounds):
+        x = pow(rng.randrange(2, n - 1), d, n)
+        if x in (1, n - 1):
+            continue
+        for _ in range(r - 1):
+            x = x * x % n
+            if x == n - 1:
+                break
+        else:
+            return False
+    return True
 
-    ``probe`` is a function of ``hidden/EXERCISE/probes.py`` built on
-    ``kit.box.cpuwork.speedup``. Fails through ``check`` (stub, wrong results, too slow), or
-    raises Inconclusive. Every run uses the same work size (``limit``), so rounds pool.
+
+@lru_cache(maxsize=None)
+def trapdoor(bits: int = MODULUS_BITS) -> Tuple[int, int, int]:
+    """``(n, p, q)``: a fresh modulus for this judging process; ``p`` and ``q`` never leave it."""
+    rng = random.SystemRandom()
+    primes = []
+    while len(primes) < 2:
+        c = rng.getrandbits(bits // 2) | (1 << (bits // 2 - 1)) | 1
+        if _is_probable_prime(c, rng):
+            primes.append(c)
+    p, q = primes
+    return p * q, p, q
+
+
+def answer(task) -> int:
+    """``work(task)``, computed with the trapdoor (about a millisecond, whatever ``t`` is)."""
+    x, t, n = task
+    _, p, q = trapdoor()
+    if n != p * q:
+        raise ValueError("not a task of this judging process")
+    # Chinese remainders: x^(2^t) modulo p and modulo q, then combined.
+    xp = pow(x % p, pow(2, t, p - 1), p)
+    xq = pow(x % q, pow(2, t, q - 1), q)
+    return (xq + q * ((xp - xq) * pow(q, -1, p) % p)) % n
+
+
+def tasks(rng: random.Random, count: int, size: int) -> list:
+    n = trapdoor()[0]
+    return [[rng.randrange(2, n - 1), size, n] for _ in range(count)]
+
+
+def _values(got, with_pid: bool):
+    """The task results in what a run returned (``[value, pid]`` items when ``with_pid``), or None."""
+    if not isinstance(got, list):
+        return None
+    out = []
+    for g in got:
+        if with_pid:
+            if not (isinstance(g, list) and len(g) == 2):
+                return None
+            g = g[0]
+        if not isinstance(g, int) or isinstance(g, bool):
+            return None
+        out.append(g)
+    return out
+
+
+# -- the driver of a speedup check (judge side; used by hidden/*/checks.py) -------------
+def run_check(check, probe, *, what: str, first_call: str, code: str) -> None:
+    """Drive a speedup check until its verdict is clear or the budget is spent; report figures.
+
+    ``probe`` is the learner side (``kit.box.cpuwork.learner_rounds``); the reference side is
+    ``kit.box.cpuwork.reference_rounds`` in a clean sandbox. Fails through ``check`` (stub,
+    wrong results, too slow), or raises Inconclusive.
     """
-    rounds, obs = [], None
+    rng = random.Random(check.rng.random())
+    n = trapdoor()[0]
+    first = tasks(rng, 2, 300)
+    ref = check.session(cpuwork.reference_rounds, clean=True, n=n)
+    mine = check.session(probe, first=first)
+    try:
+        ready = check.ask(ref, None, call="the grader's own reference runs", timeout=20)
+        got = check.ask(mine, None, call=first_call, timeout=15)
+        out = got.get("first") or {}
+        values = _values(check.returned(first_call, out), with_pid=True)
+        expected = [answer(t) for t in first]
+        if values is None or sorted(values) != sorted(expected):
+            check.fail(called(first_call, returned=out.get("returned"),
+                              expected=Shown(f"[[{expected[0]}, pid], [{expected[1]}, pid]] (each task returns "
+                                             "[result, pid])")))
+        cpus = ready["cpus"]
+        if cpus < 2:
+            check.figure("cpus_available", cpus)
+            check.inconclusive(decide([], cpus, what=what).message)
+        _measure(check, ref, mine, rng, cpus, ready["size"], what, code)
+    finally:
+        mine.thaw()  # a frozen sandbox cannot be asked for its stacks
+        for s in (ref, mine):
+            s.command({"op": "end"})  # the probe returns, the sandbox leaves: no exit grace to wait out
+        check.end(ref)
+        check.end(mine)
+        check.settle()  # raised here, a tamper finding is the verdict, whatever else went wrong
+
+
+def _measure(check, ref, mine, rng, cpus, size, what, code) -> None:
+    rounds: List[Round] = []
+    workers, in_caller = 0, False
     started = time.monotonic()
+    mine.freeze()
+    call = f"{what} (timed round)"
+    order = ["serial", "reference", "learner"]
     while True:
-        n = FIRST_ROUNDS if obs is None else MORE_ROUNDS
-        obs = check.run(probe, call=what, rounds=n, limit=(obs or {}).get("limit"), timeout=probe_timeout)
-        if "first" in obs:
-            got = check.returned(first_call, obs["first"])
-            check.fail(called(first_call, returned=got, expected=obs["expected_first"],
-                              hint="(each task returns [count, pid])"))
-        if obs.get("skipped"):
-            check.figure("cpus_available", obs["cpus"])
-            check.inconclusive(decide([], obs["cpus"], what=what).message)
-        if "learner" in obs:
-            call = f"{what} (timed round)"
-            got = check.returned(call, obs["learner"])
-            check.fail(called(call, f"Returned {obs.get('wrong', repr(got))}, expected {obs['tasks']} results "
-                                    f"[{obs.get('expected')}, pid] in item order."))
-        rounds += rounds_of(check.runs[-1].marks, obs.get("cpu"))
+        for _ in range(FIRST_ROUNDS if not rounds else MORE_ROUNDS):
+            r = len(rounds)
+            times, cpu = {}, None
+            for kind in order[r % 3:] + order[:r % 3]:
+                todo = tasks(rng, TASKS_PER_CPU * cpus, size)
+                if kind != "learner":
+                    times[kind], event = ref.request({"op": kind, "tasks": todo}, ROUND_LIMIT)
+                    check.answer_of(ref, event, call="the grader's own reference runs")
+                    continue
+                mine.thaw()
+                time.sleep(SETTLE)
+                before, seen = mine.own_ticks(), {}
+                cpu0 = mine.cpu_seconds()
+                times[kind], event = mine.request({"op": "round", "tasks": todo}, ROUND_LIMIT,
+                                                  sample=lambda seen=seen: _sample(mine, seen), every=SAMPLE)
+                cpu = mine.cpu_seconds() - cpu0
+                _sample(mine, seen)
+                mine.freeze()
+                out = (check.answer_of(mine, event, call=call).get("out") or {})
+                got = _values(check.returned(call, out), with_pid=True)
+                if got is None or sorted(got) != sorted(answer(t) for t in todo):
+                    check.fail(called(call, f"Returned {repr(out.get('returned'))[:300]}, expected the "
+                                            f"{len(todo)} tasks' [result, pid] (the grader checks every result; "
+                                            "each round has new tasks)."))
+                # Who did the work, from /proc: the processes that ran half a task's CPU time or
+                # more; the caller itself when it did more than all of them together.
+                root = mine.root()
+                used = {pid: t - before.get(pid, 0) for pid, t in seen.items()}
+                enough = 0.5 * cpuwork.TASK_SECONDS * mine.ticks
+                busy = {pid for pid, t in used.items() if t >= enough and pid != root}
+                workers = max(workers, len(busy))
+                in_caller = in_caller or used.get(root, 0) > sum(t for pid, t in used.items() if pid != root)
+            rounds.append(Round(times["serial"], times["reference"], times["learner"], cpu))
         final = time.monotonic() - started >= BUDGET
-        v = decide(rounds, obs["cpus"], what=what, final=final)
+        v = decide(rounds, cpus, what=what, final=final)
         if v.status != "undecided":
             break
     for k, val in v.figures.items():
         check.figure(k, val)
     check.figure("measuring_s", round(time.monotonic() - started, 2))
-    check.figure("worker_pids", len(obs.get("pids", [])))
+    check.figure("worker_processes", workers)
     if v.status == "passed":
         return
     if v.status == "inconclusive":
         check.inconclusive(v.message)
-    speed = statistics.median(r.speed for r in rounds)
-    check.fail(v.message + " " + likely_mistake(speed, len(obs.get("pids", [])), obs.get("in_caller", False),
-                                                 obs["cpus"], code))
+    speed = statistics.median(x.speed for x in rounds)
+    check.fail(v.message + " " + likely_mistake(speed, workers, in_caller, cpus, code))
+
+
+def _sample(session, seen: Dict[int, int]) -> None:
+    """Each process's own CPU ticks as last seen (a worker reaped later is still counted)."""
+    for pid, ticks in session.own_ticks().items():
+        seen[pid] = max(seen.get(pid, 0), ticks)
