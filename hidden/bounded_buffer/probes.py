@@ -529,7 +529,7 @@ def _one_run(m, producers, consumers, capacity) -> dict:
     finally:
         m.BoundedBuffer = base
     out = jsonable(r)
-    out.pop("caller", None)
+    out.pop("unfinished", None)
     returned = r["returned"]
     if isinstance(returned, list):
         labels = [x if isinstance(x, str) and x in owner else repr(x)[:80] for x in returned]

@@ -30,8 +30,8 @@ def results(values, seed) -> Results:
     f = _gated(gate, lambda i, x: x * x + i)
     main = gate.call(m.run_in_threads, f, [(i, x) for i, x in enumerate(values)], timeout=LIMIT + WAIT,
                      inside=f.__code__)
-    if main["hung"] or main["tamper"]:
-        return {"main": jsonable(main), "tamper": main["tamper"]}
+    if main["hung"]:
+        return {"main": jsonable(main)}
     empty = call(m.run_in_threads, _gated(JoinGate(0), lambda i, x: x), [], timeout=LIMIT)
     return {"main": jsonable(main), "empty": jsonable(empty)}
 
@@ -49,8 +49,7 @@ def first_error(n, bad, seed) -> FirstError:
     gate = JoinGate(n, free=[i for i in range(n) if i != bad[0]], wait=WAIT)
     f = _gated(gate, work)
     out = gate.call(m.run_in_threads, f, [(i, i) for i in range(n)], timeout=LIMIT + WAIT, inside=f.__code__)
-    return {"out": jsonable(out), "alive": new_threads(before), "unfinished": out["unfinished"],
-            "tamper": out["tamper"]}
+    return {"out": jsonable(out), "alive": new_threads(before), "unfinished": out["unfinished"]}
 
 
 def all_joined(n, seed) -> AllJoined:
@@ -70,7 +69,6 @@ def all_joined(n, seed) -> AllJoined:
         res = gate.call(m.run_in_threads, f, [(i, i) for i in range(n)], timeout=LIMIT + WAIT, inside=f.__code__)
         out["raised" if fail else "returned"] = {"out": jsonable(res), "alive": new_threads(before),
                                                  "unfinished": res["unfinished"]}
-        out["tamper"] = out.get("tamper", []) + res["tamper"]
         if res["hung"]:
             break
     return out

@@ -27,6 +27,7 @@ stopped is when it is first obtained):
 | opening a file of the harness (the staged view) | flagged (its text is no secret; the report says it was read) |
 | opening anything under the grader's own folders (the kit's repository: answer key, hidden suite) | refused and flagged (at the strict level they are not even there) |
 | ``os.kill`` / ``os.killpg`` of a process or group the sandbox did not start (``kill(-1)`` included) | refused and flagged |
+| a harness object changed (``kit.box.seal``), a lockset record written by anything but the watched object's hooks | flagged (the harness raises the ``kit.tamper`` audit event) |
 
 Process creation (``os.fork``, ``subprocess.Popen``, ...) and the signals learner code sends
 (``terminate()`` and ``kill()`` are signals) are no findings: each is reported to the judge
@@ -216,6 +217,11 @@ def install(*, send, learner_prefix, trusted_prefixes, view_prefix, main_ident, 
 
     def check(event, args):
         caller = _getframe(2)  # check <- hook <- (the C function that raised the event) <- caller
+        if event == "kit.tamper":
+            # The harness's own verifications (kit.box.seal, the lockset) report here; learner
+            # code that raises it only flags itself.
+            flag(_str(args[0]) if args else "tampered with the grader", caller, False)
+            return
         if event == "sys._current_frames":
             if not validated(caller):
                 flag("called sys._current_frames (the stacks of every thread)", caller, True)

@@ -167,10 +167,21 @@ def threads_now() -> set:
     return {t.ident for t in threading.enumerate()}
 
 
+def _ours(t, _get=object.__getattribute__) -> bool:
+    """A thread the harness started (``call``, ``call_watching``): a plain Thread whose target is
+    harness code. Not by name alone: a learner's thread may be called anything."""
+    if type(t) is not threading.Thread:
+        return False
+    try:
+        target = _get(t, "_target")
+        return type(target).__name__ == "function" and target.__code__.co_filename == __file__
+    except AttributeError:
+        return False
+
+
 def new_threads(before: set) -> list:
     """Threads alive now that were not alive in ``before`` (the probe's own excluded)."""
-    return [t.name for t in threading.enumerate()
-            if t.ident not in before and t.name not in ("kit-call", "kit-monitor") and t.is_alive()]
+    return [t.name for t in threading.enumerate() if t.ident not in before and t.is_alive() and not _ours(t)]
 
 
 def child_processes(recursive: bool = False) -> list:

@@ -84,6 +84,17 @@ def site(depth, prefix, _gf=sys._getframe, _isenabled=gc.isenabled, _disable=gc.
             _enable()
 
 
+def code_at(depth, _gf=sys._getframe, _type=type, _int=int, _refuse=_refuse):
+    """``(file, function)`` of the frame ``depth`` levels above our caller (0: our caller)."""
+    if _type(depth) is not _int:
+        _refuse("code_at(depth: int)")
+    try:
+        co = _gf(depth + 1).f_code
+    except ValueError:  # the stack is not that deep
+        return None
+    return (co.co_filename, co.co_name)
+
+
 def joining(ident, _cf=sys._current_frames, _isenabled=gc.isenabled, _disable=gc.disable, _enable=gc.enable,
             _id=id, _type=type, _int=int, _refuse=_refuse):
     """What thread ``ident`` is waiting for right now: ``{"threads": [...], "processes": [...]}``,
@@ -156,4 +167,4 @@ def describe_exception(exc, _tb=BaseException.__traceback__.__get__, _name=type.
 # objects its default arguments must still be (a caller cannot pass others in).
 PRIMITIVES = tuple((fn.__code__, {name: value for name, value in zip(
     fn.__code__.co_varnames[fn.__code__.co_argcount - len(fn.__defaults__):fn.__code__.co_argcount],
-    fn.__defaults__) if name.startswith("_")}) for fn in (stacks, site, joining, tb_rows))
+    fn.__defaults__) if name.startswith("_")}) for fn in (stacks, site, code_at, joining, tb_rows))

@@ -13,6 +13,8 @@ _epochs = itertools.count(1)
 
 
 class TrackedLock:
+    DYNAMIC = frozenset({"owner", "count", "epoch", "acquisitions", "releases"})  # kit.box.seal
+
     def __init__(self, scene, label, reentrant=False):
         self.scene = scene
         self.label = label

@@ -19,8 +19,13 @@ import collections
 import threading
 
 from .calls import learner_site
+from .frames import code_at
+from .seal import tamper
 
 MUTABLE = (list, dict, set, bytearray, collections.deque)  # state that changes through a read
+# The only callers of Lockset._access: the hooks ``watch`` generates, in this file (no code
+# of the learner's can carry this file's name: the audit hook refuses compiling under it).
+_HOOKS = frozenset({(__file__, "__getattribute__"), (__file__, "__setattr__")})
 
 
 def raw(obj, name):
@@ -29,6 +34,8 @@ def raw(obj, name):
 
 
 class Lockset:
+    DYNAMIC = frozenset({"accesses", "_writes"})  # kit.box.seal
+
     def __init__(self, scene):
         self.scene = scene
         self.accesses = []      # records, in order
@@ -37,6 +44,7 @@ class Lockset:
         self._labels = {}       # id(obj) -> label for messages
         self._local = threading.local()
         scene.on_call.append(lambda index: self.pending().clear())
+        scene.members.append(self)
 
     def pending(self):
         """This thread's reads not yet followed by a write: (id(obj), attr) -> epoch of the read."""
@@ -106,7 +114,12 @@ class Lockset:
         return obj
 
     def _access(self, obj, attr, kind, mutable=False):
-        site = learner_site(1)
+        # Only the watched object's own hooks record: a record written by a direct call (learner
+        # code that reached this method through the hooks' closures) is tampering, not evidence.
+        if code_at(1) not in _HOOKS:
+            tamper("wrote a record into the grader's lockset itself")
+            return
+        site = learner_site(2)
         if site is None:
             return  # the probe's own reads and writes are not observations
         sc = self.scene

@@ -14,11 +14,14 @@ import threading
 import time
 
 from .frames import describe_exception, stacks
+from .seal import broken, seal, tamper
 from .waitfor import WaitFor
 
 
 class Scene:
     POLL = 0.02
+    # What a scene changes itself as the workers run (kit.box.seal leaves these out).
+    DYNAMIC = frozenset({"_workers", "_names", "_parked", "_waiting", "locks"})
 
     def __init__(self):
         # Instruments wait on and notify this one monitor; probes use wait_until().
@@ -28,6 +31,7 @@ class Scene:
         self.after_acquire = []   # fn(lock): after an outermost acquire
         self.on_access = []       # fn(record, key): after a watched read or write (see lockset)
         self.on_call = []         # fn(index): a worker starts call ``index`` (None: it ended one)
+        self.members = []         # instruments built on this scene (sealed with it: kit.box.seal)
         self.waitfor = WaitFor(self)
         self._workers = set()
         self._names = {}
@@ -145,6 +149,16 @@ class Scene:
     def summary(self):
         return {"deadlocks": self.waitfor.deadlocks, "locks": [lk.state() for lk in self.locks]}
 
+    def instruments(self):
+        """The scene, its locks and every instrument whose hooks it holds (to be sealed)."""
+        out = [self, self.waitfor] + list(self.locks) + list(self.members)
+        for hooks in (self.before_acquire, self.after_acquire, self.on_access, self.on_call):
+            for fn in hooks:
+                owner = getattr(fn, "__self__", None)
+                if owner is not None and all(owner is not o for o in out):
+                    out.append(owner)
+        return out
+
 
 def run_workers(scene, jobs, timeout=3.0, names=None, start_timeout=2.0):
     """Run ``jobs`` (one list of ``(fn, args)`` per worker) in daemon threads started together.
@@ -179,12 +193,18 @@ def run_workers(scene, jobs, timeout=3.0, names=None, start_timeout=2.0):
         finally:
             scene.leave()
 
+    # Sealed now, from the probe's main thread: what learner code changes in the instruments
+    # (an emptied hook list, a lock's inner lock swapped) is reported once the workers end.
+    sealed = [seal(x) for x in scene.instruments()]
     threads = [threading.Thread(target=worker, args=(i,), name=names[i], daemon=True) for i in range(n)]
     for t in threads:
         t.start()
     deadline = time.monotonic() + timeout
     for t in threads:
         t.join(max(0.0, deadline - time.monotonic()))
+    for s in sealed:
+        for label in broken(s):
+            tamper(f"changed the grader's {label} while your code ran")
     hung = []
     alive = [t for t in threads if t.is_alive()]
     now = stacks(frozenset(t.ident for t in alive)) if alive else {}

@@ -17,6 +17,8 @@ from .calls import learner_site
 
 
 class Interleaver:
+    DYNAMIC = frozenset({"holds", "_holder"})  # kit.box.seal
+
     def __init__(self, scene, lockset, attrs=True, timeout=0.5):
         """``attrs``: True (every watched attribute) or a set of attribute names."""
         self.scene = scene
@@ -76,6 +78,8 @@ class Interleaver:
 
 
 class Rendezvous:
+    DYNAMIC = frozenset({"records"})  # kit.box.seal
+
     def __init__(self, scene, calls=1, timeout=0.3):
         """Armed for the first ``calls`` calls of each worker."""
         self.scene = scene

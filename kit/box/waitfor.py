@@ -26,6 +26,8 @@ def site_of_stack(rows):
 
 
 class WaitFor:
+    DYNAMIC = frozenset({"deadlocks"})  # kit.box.seal
+
     def __init__(self, scene):
         self.scene = scene
         self.deadlocks = []   # {"self": bool, "threads": [...], "text": str}
