@@ -95,3 +95,29 @@ def connect(port):
 def whoami():
     import getpass
     return {"uid": os.getuid(), "pid": os.getpid(), "cwd": os.getcwd(), "user": getpass.getuser() if os.getuid() == 0 else None}
+
+
+def environment():
+    """The sandbox's environment (the judge's own must not leak in)."""
+    return dict(os.environ)
+
+
+def forge_result():
+    """Write a result line of our own on the channel's descriptor, as a submission could."""
+    line = b"0" * 32 + b' {"pid": 1, "seq": 1, "event": "result", "value": {"forged": true}}\n'
+    for fd in (1000, 3, 4, 5):
+        try:
+            os.write(fd, line)
+        except OSError:
+            pass
+    return {"forged": False}
+
+
+def reach(read, write):
+    """Read a file of the kit and write one outside the sandbox, from a program the audit hook
+    does not watch (a shell): only the jail can stop these."""
+    out = {}
+    for key, cmd in (("read", ["cat", read]), ("write", ["sh", "-c", f"echo planted > '{write}'"])):
+        p = subprocess.run(cmd, capture_output=True, text=True)
+        out[key] = "done" if p.returncode == 0 else "refused: " + p.stderr.strip()[:200]
+    return out

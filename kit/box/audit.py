@@ -247,7 +247,12 @@ def install(*, send, learner_prefix, trusted_prefixes, view_prefix, main_ident, 
             flag(f"used {event}", caller, True)
             return
         if event.startswith("ctypes."):
-            if not from_multiprocessing(caller):
+            # Past ctypes's own Python wrappers (string_at, cast...) and the import system (ctypes
+            # opens libraries as it is imported) to whoever called them.
+            f = caller
+            while f is not None and f.f_code.co_filename.startswith((ctypes_dir, "<frozen", import_dir)):
+                f = f.f_back
+            if f is None or not f.f_code.co_filename.startswith(mp_dir):
                 flag(f"used ctypes ({event})", caller, True)
             return
         if event in _trace_events:

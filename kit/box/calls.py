@@ -11,6 +11,7 @@ import time
 
 from . import frames
 from .frames import describe_exception  # noqa: F401 - the probes' one way to describe an exception
+from .seal import tamper
 
 IMPORT_LIMIT = 5.0  # seconds a learner module may take to import
 
@@ -128,7 +129,7 @@ def call_watching(fn, *args, timeout: float, inside=(), on_poll=None, release=No
     peak = [0] * len(codes)
     seen = [set() for _ in codes]
     last = [set() for _ in codes]
-    first_in = None
+    first_in, released = None, False
     runner.start()
     deadline = time.monotonic() + timeout + 2.0
     while True:
@@ -139,12 +140,16 @@ def call_watching(fn, *args, timeout: float, inside=(), on_poll=None, release=No
             peak[k] = max(peak[k], len(here))
             seen[k] |= here
             last[k] = here
-        if release is not None:
+        if release is not None and not released:
             event, n, wait = release
+            if event.is_set():
+                tamper("opened the grader's rendezvous itself (the event its calls wait on)")
+                released = True
             if first_in is None and seen and seen[0]:
                 first_in = time.monotonic()
             if peak and peak[0] >= n or first_in is not None and time.monotonic() - first_in >= wait:
                 event.set()
+                released = True
         if not alive or time.monotonic() > deadline:
             break
         if on_poll is not None and box.get("call_ident") is not None:
