@@ -30,6 +30,7 @@ class NoLostUpdate(Setup, Workers, total=False):
     final: Any
     split: List[Dict[str, Any]]
     n_split: int
+    unseen: int                      # deposit calls in which no access of the account's state was seen
 
 
 class AtomicChange(Setup, Workers, total=False):

@@ -146,7 +146,8 @@ def no_lost_update(start, k, seed) -> NoLostUpdate:
     out = _workers(scene, acct, lockset, jobs, timeout=4.0)
     bad = [a for a in lockset.shared() if a["kind"] == "write" and a.get("after_read")
            and (a["epoch"] is None or a.get("read_epoch") != a["epoch"])]
-    return dict(out, split=bad[:5], n_split=len(bad))
+    seen = {(a["thread"], a["call"]) for a in lockset.shared()}
+    return dict(out, split=bad[:5], n_split=len(bad), unseen=2 * k - len(seen))
 
 
 def atomic_change(start, amounts, seed) -> AtomicChange:

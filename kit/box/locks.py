@@ -19,7 +19,9 @@ class TrackedLock:
         self.scene = scene
         self.label = label
         self.reentrant = reentrant
-        self._inner = threading.Lock()
+        # An RLock inside even for a Lock's semantics (re-acquiring is refused above it): its
+        # _is_owned() says, from C, whether this thread really holds it (kit.box.lockset asks).
+        self._inner = threading.RLock()
         self.owner = None        # thread ident of the holder
         self.count = 0           # hold count (reentrant locks)
         self.epoch = None        # id of the current outermost hold
@@ -81,8 +83,12 @@ class TrackedLock:
         with sc.monitor:
             if self.owner is None:
                 raise RuntimeError("release unlocked lock")
-            if self.reentrant and self.owner != me:
-                raise RuntimeError("cannot release un-acquired lock")
+            if self.owner != me:
+                # threading.Lock lets another thread release it; the grader's lock does not (its
+                # inner RLock is what says who really holds it): no exercise needs that.
+                raise RuntimeError("cannot release un-acquired lock" if self.reentrant else
+                                   "release of a lock that another thread holds (the grader's lock is "
+                                   "released by the thread that acquired it)")
             self.count -= 1
             if self.count == 0:
                 self.owner = None

@@ -42,6 +42,7 @@ class Lockset:
         self._writes = {}       # (id(obj), attr) -> number of writes so far
         self._guards = {}       # id(obj) -> TrackedLock guarding its watched attributes
         self._labels = {}       # id(obj) -> label for messages
+        self._inners = {}       # id(obj) -> the guard's inner RLock (whose _is_owned() cannot be faked)
         self._local = threading.local()
         scene.on_call.append(lambda index: self.pending().clear())
         scene.members.append(self)
@@ -78,38 +79,42 @@ class Lockset:
         base = type(obj)
         names = None if attrs is None else frozenset(attrs)
         skipped = frozenset(skip)
-        get = base.__getattribute__
-        put = base.__setattr__
-        access = self._access
-        instance_dict = object.__getattribute__
+        # Everything the hooks use is bound as a default argument, not a closure: a closure
+        # cell can be rewritten by code that reaches the hook (no audit event), a function's
+        # defaults cannot (the audit hook refuses it for the grader's functions).
 
-        def state(self, name, value):
+        def state(self, name, value, _names=names, _skipped=skipped, _guard=guard, _dict=object.__getattribute__,
+                  _callable=callable):
             """Is ``name`` part of the object's state (an attribute it holds, not a method or the lock)?"""
-            if names is not None:
-                return name in names
-            if name in skipped or value is guard or (name.startswith("__") and name != "__dict__"):
+            if _names is not None:
+                return name in _names
+            if name in _skipped or value is _guard or (name.startswith("__") and name != "__dict__"):
                 return False
             try:
-                return name == "__dict__" or name in instance_dict(self, "__dict__")
+                return name == "__dict__" or name in _dict(self, "__dict__")
             except AttributeError:  # __slots__: an attribute found on the instance is state
-                return not callable(value)
+                return not _callable(value)
 
-        def __getattribute__(self, name):
-            value = get(self, name)
-            if state(self, name, value):
-                access(self, name, "read", type(value) in MUTABLE)
+        def __getattribute__(self, name, _get=base.__getattribute__, _state=state, _access=self._access,
+                             _mutable=MUTABLE, _type=type):
+            value = _get(self, name)
+            if _state(self, name, value):
+                _access(self, name, "read", _type(value) in _mutable)
             return value
 
-        def __setattr__(self, name, value):
-            put(self, name, value)
-            if state(self, name, value):
-                access(self, name, "write")
+        def __setattr__(self, name, value, _put=base.__setattr__, _state=state, _access=self._access):
+            _put(self, name, value)
+            if _state(self, name, value):
+                _access(self, name, "write")
 
         ns = {"__slots__": (), "__getattribute__": __getattribute__, "__setattr__": __setattr__,
               "__module__": base.__module__, "__qualname__": base.__qualname__, "__doc__": base.__doc__}
         ns.update(methods or {})
         obj.__class__ = type(base.__name__, (base,), ns)
         self._guards[id(obj)] = guard
+        # The guard's real lock, kept here: "held" is asked of it (_is_owned), never of the
+        # guard's own bookkeeping (``owner``), which learner code holding the guard can rewrite.
+        self._inners[id(obj)] = getattr(guard, "_inner", None)
         self._labels[id(obj)] = label or base.__name__
         return obj
 
@@ -127,8 +132,12 @@ class Lockset:
         key = (id(obj), attr)
         pending = self.pending()
         guard = self._guards.get(id(obj))
+        inner = self._inners.get(id(obj))
+        really = inner is not None and inner._is_owned()
         with sc.monitor:
-            epoch = guard.epoch if guard is not None and guard.owner == me else None
+            epoch = guard.epoch if guard is not None and guard.owner == me and really else None
+            if guard is not None and guard.owner == me and not really:
+                tamper("made the grader's lock say it was held when it was not")
             rec = {"kind": kind, "attr": attr, "obj": self._labels.get(id(obj), type(obj).__name__),
                    "thread": sc.name_of(me), "held": sc.holds(me),
                    "guarded": epoch is not None, "epoch": epoch, "call": sc.call_number(), "site": site}

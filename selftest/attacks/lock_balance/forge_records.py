@@ -1,15 +1,13 @@
-# attack: no lock around the real update (made through object.__setattr__, which the lockset's hooks do not see), and fake "guarded" records written into the grader's lockset by calling its _access directly, reached through the watched class's closures
+# attack: no lock around the real update (made through object.__setattr__, which the lockset's hooks do not see), and fake "guarded" records written into the grader's lockset by calling its _access directly, reached through the watched class's hooks (closures or defaults)
 # expect-fail: correct.run_threads safe.lock_held safe.no_lost_update safe.atomic_change
 _get, _set = object.__getattribute__, object.__setattr__
 
 
 def _lockset_of(obj):
     hook = type(obj).__dict__.get("__getattribute__")
-    for cell in getattr(hook, "__clo" + "sure__", None) or ():
-        try:
-            value = cell.cell_contents
-        except ValueError:
-            continue
+    found = [c.cell_contents for c in (getattr(hook, "__clo" + "sure__", None) or ())]
+    found += list(getattr(hook, "__defa" + "ults__", None) or ())
+    for value in found:
         owner = getattr(value, "__se" + "lf__", None)
         if owner is not None and hasattr(owner, "accesses"):
             return owner
