@@ -17,15 +17,25 @@ def rounds(serial, reference, learner, n=5, cpu=None, wobble=0.0):
     return out
 
 
-def test_marks_become_rounds_on_the_judges_clock():
-    marks = [("serial:0:start", 1.0), ("serial:0:end", 1.4), ("reference:0:start", 1.4),
-             ("reference:0:end", 1.6), ("learner:0:start", 1.6), ("learner:0:end", 1.9),
-             ("learner:1:start", 2.0), ("unrelated", 5.0)]
-    got = speedup.rounds_of(marks, {"0": 0.54})
-    assert len(got) == 1, "a round without all three kinds timed is not a round"
-    r = got[0]
-    assert (round(r.serial, 3), round(r.reference, 3), round(r.learner, 3)) == (0.4, 0.2, 0.3)
-    assert round(r.concurrency, 2) == 1.8
+def test_the_judge_checks_any_result_through_the_trapdoor():
+    import random
+    from kit.box.cpuwork import work
+    todo = speedup.tasks(random.Random(3), 3, 200)
+    assert [speedup.answer(t) for t in todo] == [work(t) for t in todo]
+    # Fresh tasks every round: nothing of another round's results is of any use.
+    again = speedup.tasks(random.Random(4), 3, 200)
+    assert not {speedup.answer(t) for t in todo} & {speedup.answer(t) for t in again}
+
+
+def test_a_result_that_is_not_a_task_result_is_refused():
+    assert speedup._values([[5, 101], [7, 102]], with_pid=True) == [5, 7]
+    for bad in ([[5, 101], [7]], [[True, 1]], "7", [[5.0, 1]], None):
+        assert speedup._values(bad, with_pid=True) is None, bad
+
+
+def test_a_round_s_concurrency_is_cpu_over_wall_time():
+    r = Round(0.4, 0.2, 0.3, 0.54)
+    assert round(r.ref_speed, 2) == 2.0 and round(r.speed, 2) == 1.33 and round(r.concurrency, 2) == 1.8
 
 
 def test_one_cpu_is_inconclusive_not_a_failure():

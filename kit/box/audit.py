@@ -35,9 +35,12 @@ Process creation (``os.fork``, ``subprocess.Popen``, ...) and the signals learne
 stopped, evidence no learner code can edit.
 
 Writes to modules, classes and closure cells raise no event: ``kit.box.integrity`` watches
-those. The hook holds only what ``install`` gives it, takes every function it calls as a
-default argument, keeps a per-thread guard against its own events, and turns the garbage
-collector off while it runs (a collection could run a learner finalizer inside it).
+those. The hook holds only what ``install`` gives it and takes every function it calls as
+a default argument. It never runs a method of an event's argument (it reads them by exact
+type: ``sys.audit`` lets anyone raise any event with any objects), skips only the events
+of its own frame operations (``own``), and turns the garbage collector off while it runs
+(a collection could run a learner finalizer inside it). A path-like object's
+``__fspath__`` is the one learner method it calls, with every event still checked.
 """
 import gc
 import os
@@ -48,6 +51,7 @@ import types
 HARNESS = ("kit", "hidden", "solutions")
 FORBIDDEN_IMPORTS = ("ctypes", "_ctypes")
 FRAME_ATTRS = ("tb_frame", "gi_frame", "cr_frame", "ag_frame")
+EXTENSIONS = (".so", ".pyd", ".dylib", ".dll")
 GC_EVENTS = ("gc.get_objects", "gc.get_referrers", "gc.get_referents")
 SPAWN_EVENTS = ("os.fork", "os.forkpty", "subprocess.Popen", "os.posix_spawn", "os.spawn", "os.system", "os.exec")
 TRACE_EVENTS = ("sys.settrace", "sys.setprofile", "sys.monitoring.register_callback", "sys.addaudithook",
@@ -85,6 +89,8 @@ def install(*, send, learner_prefix, trusted_prefixes, view_prefix, main_ident, 
             _proc_private=_proc_private, _refused=Refused, _set=set, _len=len, _open=open, _getpgid=os.getpgid,
             _cdict=type.__dict__["__dict__"].__get__, _frame_attrs=FRAME_ATTRS, _gc_events=GC_EVENTS,
             _trace_events=TRACE_EVENTS, _forbidden=FORBIDDEN_IMPORTS, _harness=HARNESS, _spawn_events=SPAWN_EVENTS,
+            _framed=(types.TracebackType, types.GeneratorType, types.CoroutineType, types.AsyncGeneratorType),
+            _fspath=os.fspath, _strcopy=str.__str__, _bytescopy=bytes.__bytes__, _ext=EXTENSIONS,
             _stdlib=os.path.dirname(os.__file__) + "/", _exception=Exception):
     """Add the hook (disarmed). Returns ``(arm, add_private)``: ``arm()`` turns the rules on;
     ``add_private(ident, root_frame)`` marks a harness thread whose frames must stay private."""
@@ -158,8 +164,34 @@ def install(*, send, learner_prefix, trusted_prefixes, view_prefix, main_ident, 
     def harness_code(code):
         return code.co_filename.startswith(view_prefix)
 
+    def text(value):
+        """An event argument as an exact str, or None: never a method of a learner object
+        (str(), ==, in on one would run learner code inside the hook)."""
+        t = _type(value)
+        if t is _str:
+            return value
+        if t is _bytes:
+            return _fsdecode(value)
+        return None
+
     def trusted_name(name):
-        return _isinstance(name, (_str, _bytes)) and _fsdecode(name).startswith(trusted_prefixes)
+        name = text(name)
+        return name is not None and name.startswith(trusted_prefixes)
+
+    def harness_made(cls):
+        """A harness class, or a class the harness generated to watch an object."""
+        try:
+            d = _cdict(cls)
+        except TypeError:
+            return False
+        for key in d:  # only exact-str keys: a lookup never calls a learner key's __eq__
+            if _type(key) is not _str:
+                return False
+        module = d.get("__module__", "")
+        if _type(module) is _str and module.split(".")[0] in ("kit", "hidden"):
+            return True
+        ga = d.get("__getattribute__")
+        return _type(ga) is _func and harness_code(_get(ga, "__code__"))
 
     def learner_code(code):
         return code.co_filename.startswith(learner_prefix)
@@ -169,18 +201,6 @@ def install(*, send, learner_prefix, trusted_prefixes, view_prefix, main_ident, 
             return _str(_get(fn, "__qualname__"))
         except _exception:
             return "a function"
-
-    def harness_made(cls):
-        """A harness class, or a class the harness generated to watch an object."""
-        try:
-            d = _cdict(cls)
-        except TypeError:
-            return False
-        module = d.get("__module__", "")
-        if _type(module) is _str and module.split(".")[0] in ("kit", "hidden"):
-            return True
-        ga = d.get("__getattribute__")
-        return _type(ga) is _func and harness_code(_get(ga, "__code__"))
 
     def descendant(pid):
         """``pid`` descends from this process: read from /proc, never from learner-patchable code."""
@@ -215,12 +235,22 @@ def install(*, send, learner_prefix, trusted_prefixes, view_prefix, main_ident, 
         ctypes importing its own parts."""
         return frame is not None and frame.f_code.co_filename.startswith((mp_dir, ctypes_dir))
 
+    def own(fn, *a):
+        """Run one of the hook's own frame operations with this thread marked: the events they
+        raise (sys._getframe, tb_frame) are the hook's, not to be checked again."""
+        me = _ident()
+        inside.add(me)
+        try:
+            return fn(*a)
+        finally:
+            inside.discard(me)
+
     def check(event, args):
-        caller = _getframe(2)  # check <- hook <- (the C function that raised the event) <- caller
+        caller = own(_getframe, 3)  # check <- hook <- (the C function that raised the event) <- caller
         if event == "kit.tamper":
             # The harness's own verifications (kit.box.seal, the lockset) report here; learner
             # code that raises it only flags itself.
-            flag(_str(args[0]) if args else "tampered with the grader", caller, False)
+            flag((text(args[0]) if args else None) or "tampered with the grader", caller, False)
             return
         if event == "sys._current_frames":
             if not validated(caller):
@@ -232,9 +262,11 @@ def install(*, send, learner_prefix, trusted_prefixes, view_prefix, main_ident, 
                 flag("called sys._getframe in a thread of the grader", caller, True)
             return
         if event == "object.__getattr__":
-            obj, name = args[0], args[1]
+            if _len(args) != 2 or _type(args[0]) not in _framed:
+                return
+            name = text(args[1])
             if name in _frame_attrs:
-                target = _get(obj, name)
+                target = own(_get, args[0], name)
                 if _type(target) is _frame and is_private(target) and not validated(caller):
                     flag(f"took .{name} of a frame of the grader's own thread", caller, True)
             return
@@ -259,7 +291,13 @@ def install(*, send, learner_prefix, trusted_prefixes, view_prefix, main_ident, 
             flag(f"called {event}", caller, True)
             return
         if event == "import":
-            name = _str(args[0])
+            name = text(args[0]) if args else None
+            if name is None:
+                return
+            filename = text(args[1]) if _len(args) > 1 else None
+            if filename is not None and filename.endswith(_ext) and not filename.startswith(trusted_prefixes):
+                # Native code of the submission's (or written at run time) would run unwatched.
+                flag(f"loaded native code {filename}", caller, True)
             top = name.split(".")[0]
             if top in _forbidden or top.startswith("_test") or top == "_xxsubinterpreters" or top in _harness:
                 f = caller
@@ -272,7 +310,9 @@ def install(*, send, learner_prefix, trusted_prefixes, view_prefix, main_ident, 
                     flag(f"imported {name}", caller, True)
             return
         if event == "object.__setattr__":
-            obj, name = args[0], args[1]
+            if _len(args) < 2:
+                return
+            obj, name = args[0], text(args[1])
             if name in ("__code__", "__defaults__", "__kwdefaults__") and _type(obj) is _func:
                 if trusted_name(_get(obj, "__code__").co_filename):
                     flag(f"replaced {name} of {qualname(obj)}", caller, True)
@@ -283,11 +323,11 @@ def install(*, send, learner_prefix, trusted_prefixes, view_prefix, main_ident, 
             return
         if event == "compile":
             if _len(args) > 1 and trusted_name(args[1]) and any_untrusted(caller):
-                flag(f"compiled code under the name {_fsdecode(args[1])}", caller, True)
+                flag(f"compiled code under the name {text(args[1])}", caller, True)
             return
         if event == "code.__new__":
             if _len(args) > 1 and trusted_name(args[1]) and any_untrusted(caller):
-                flag(f"made a code object named {_fsdecode(args[1])}", caller, True)
+                flag(f"made a code object named {text(args[1])}", caller, True)
             return
         if event == "function.__new__":
             code = args[0]
@@ -299,10 +339,19 @@ def install(*, send, learner_prefix, trusted_prefixes, view_prefix, main_ident, 
                 flag("loaded code with marshal", caller, True)
             return
         if event in ("open", "os.listdir", "os.scandir"):
-            path = args[0]
-            if not _isinstance(path, (_str, _bytes)):
+            if not args or _type(args[0]) is _int:
+                return  # a descriptor: nothing is opened by name
+            p = text(args[0])
+            if p is None and args[0] is not None:
+                # A path-like object: its __fspath__ runs here, with this hook still listening
+                # (learner code it runs is checked like any other).
+                try:
+                    raw = _fspath(args[0])
+                    p = text(_bytescopy(raw) if _type(raw) is _bytes else _strcopy(raw))
+                except BaseException:  # noqa: BLE001 - a path that cannot be read is refused
+                    flag("opened a path the grader could not read", caller, True)
+            if p is None:
                 return
-            p = _fsdecode(path)
             if _proc_private(p):
                 flag(f"opened {p}", caller, True)
             elif protected and p.startswith(protected):
@@ -311,8 +360,10 @@ def install(*, send, learner_prefix, trusted_prefixes, view_prefix, main_ident, 
                 flag(f"opened the grader's file {p}", caller, False)
             return
         if event in ("os.kill", "os.killpg"):
+            if _len(args) < 2:
+                return
             pid, sig = args[0], args[1]
-            if _type(pid) is not _int:
+            if _type(pid) is not _int or _type(sig) is not _int:
                 return
             if event == "os.kill":
                 ok = pid == 0 or pid == own_pid or (pid > 0 and descendant(pid)) or (pid < -1 and -pid == own_group)
@@ -329,16 +380,16 @@ def install(*, send, learner_prefix, trusted_prefixes, view_prefix, main_ident, 
     def hook(event, args):
         if not armed[0]:
             return
-        me = _ident()
-        if me in inside:
-            return
-        inside.add(me)
+        if _ident() in inside:
+            return  # an event of the hook's own frame operations (see own)
+        if event == "object.__getattr__" and _len(args) == 2 and _type(args[1]) is _str and \
+                args[1] in ("f_code", "__code__"):
+            return  # reading a frame's or a function's code: harmless, and the hook does it all the time
         was = _isenabled()
         _disable()
         try:
             check(event, args)
         finally:
-            inside.discard(me)
             if was:
                 _enable()
 

@@ -97,8 +97,13 @@ def call(fn, *args, timeout: float = 5.0, **kwargs) -> dict:
 WATCH_POLL = 0.003  # seconds between the probe's looks at every thread's stack in call_watching
 
 
-def call_watching(fn, *args, timeout: float, inside=(), on_poll=None, release=None, **kwargs) -> dict:
+def call_watching(fn, *args, timeout: float, inside=(), on_poll=None, release=None, _stacks=frames.stacks,
+                  _tamper=tamper, _monotonic=time.monotonic, _thread=threading.Thread, **kwargs) -> dict:
     """``call(fn, *args)``, while the calling thread watches every thread's stack.
+
+    What it uses is bound as default arguments: a module attribute rebound by learner code
+    (``frames.stacks`` swapped for a while, between two ticks of the integrity watch)
+    changes nothing here.
 
     Meant for a probe's main thread, whose frames the audit hook keeps private: what it
     counts here stays in its own locals, where learner code cannot reach it (a barrier or a
@@ -108,7 +113,8 @@ def call_watching(fn, *args, timeout: float, inside=(), on_poll=None, release=No
     of ``call`` plus ``"peak"`` (per code, the most threads seen inside it at once),
     ``"seen"`` (per code, every thread ident seen inside it), ``"at_end"`` (per code, the
     threads still inside it when ``fn`` returned) and ``"caller"`` (the ident of the thread
-    that ran ``fn``). ``on_poll(caller_ident)`` runs at each look (JoinGate releases calls).
+    that ran ``fn``). ``on_poll(caller_ident, here)`` runs at each look, ``here`` being, per
+    code of ``inside``, the threads inside it now (JoinGate releases calls).
 
     ``release=(event, n, wait)`` makes a rendezvous the probe decides: the calls of the first
     code in ``inside`` wait on ``event``; it is set once ``n`` threads are seen inside at once,
@@ -125,16 +131,16 @@ def call_watching(fn, *args, timeout: float, inside=(), on_poll=None, release=No
     def run():
         box["out"] = call(ran, *args, timeout=timeout, **kwargs)
 
-    runner = threading.Thread(target=run, name="kit-run", daemon=True)
+    runner = _thread(target=run, name="kit-run", daemon=True)
     peak = [0] * len(codes)
     seen = [set() for _ in codes]
     last = [set() for _ in codes]
     first_in, released = None, False
     runner.start()
-    deadline = time.monotonic() + timeout + 2.0
+    deadline = _monotonic() + timeout + 2.0
     while True:
         alive = runner.is_alive()
-        now = frames.stacks()
+        now = _stacks()
         for k, (file, func) in enumerate(codes):
             here = {ident for ident, rows in now.items() if any(r["file"] == file and r["func"] == func for r in rows)}
             peak[k] = max(peak[k], len(here))
@@ -143,17 +149,17 @@ def call_watching(fn, *args, timeout: float, inside=(), on_poll=None, release=No
         if release is not None and not released:
             event, n, wait = release
             if event.is_set():
-                tamper("opened the grader's rendezvous itself (the event its calls wait on)")
+                _tamper("opened the grader's rendezvous itself (the event its calls wait on)")
                 released = True
             if first_in is None and seen and seen[0]:
-                first_in = time.monotonic()
-            if peak and peak[0] >= n or first_in is not None and time.monotonic() - first_in >= wait:
+                first_in = _monotonic()
+            if peak and peak[0] >= n or first_in is not None and _monotonic() - first_in >= wait:
                 event.set()
                 released = True
-        if not alive or time.monotonic() > deadline:
+        if not alive or _monotonic() > deadline:
             break
         if on_poll is not None and box.get("call_ident") is not None:
-            on_poll(box["call_ident"])
+            on_poll(box["call_ident"], last)
         runner.join(WATCH_POLL)
     if release is not None:
         release[0].set()
@@ -189,9 +195,16 @@ def new_threads(before: set) -> list:
     return [t.name for t in threading.enumerate() if t.ident not in before and t.is_alive() and not _ours(t)]
 
 
+def is_helper(cmd: str, parent_cmd: str) -> bool:
+    """multiprocessing's own helper process (its resource tracker, or the fork server itself),
+    from its command line. Not the fork server's children (the pool workers it forks carry
+    its command line): a helper's parent is not a fork server."""
+    return "resource_tracker" in cmd or ("forkserver" in cmd and "forkserver" not in parent_cmd)
+
+
 def child_processes(recursive: bool = False) -> list:
     """This process's children (or all descendants), alive or zombie, except
-    multiprocessing's own helpers (resource tracker, forkserver): [{"pid", "status"}]."""
+    multiprocessing's own helpers (``is_helper``): [{"pid", "status"}]."""
     import psutil
     out = []
     for p in psutil.Process().children(recursive=recursive):
@@ -203,9 +216,10 @@ def child_processes(recursive: bool = False) -> list:
             status = "unknown"
         try:
             cmd = " ".join(p.cmdline())
+            parent = " ".join(p.parent().cmdline()) if p.parent() is not None else ""
         except psutil.Error:  # a zombie has no command line
-            cmd = ""
-        if "resource_tracker" in cmd or "forkserver" in cmd:
+            cmd = parent = ""
+        if is_helper(cmd, parent):
             continue
         out.append({"pid": p.pid, "status": status})
     return out

@@ -14,6 +14,7 @@ import threading
 import time
 
 from .calls import learner_site
+from .seal import tamper
 
 
 class Interleaver:
@@ -94,9 +95,17 @@ class Rendezvous:
         self._local.armed = index is not None and index < self.calls
 
     def _after_acquire(self, lock):
-        if not getattr(self._local, "armed", False):
-            return
         sc = self.scene
+        if not getattr(self._local, "armed", False):
+            # Unarmed at the first lock of a call it is armed for, with no rendezvous of this
+            # thread on record: learner code cleared the flag (it lives in a threading.local the
+            # worker's own code can reach), so the schedule was never forced.
+            me = threading.get_ident()
+            if sc.is_worker(me) and 1 <= sc.call_number() <= self.calls and \
+                    sum(1 for lk in sc.locks if lk.owner == me) == 1 and \
+                    not any(r["thread"] == sc.name_of(me) for r in self.records):
+                tamper("disarmed the grader's rendezvous (the flag that forces the schedule)")
+            return
         me = threading.get_ident()
         with sc.monitor:
             if not sc.is_worker(me) or sum(1 for lk in sc.locks if lk.owner == me) != 1:

@@ -298,7 +298,7 @@ def prepare(entry: Entry, into: Path, exercises: list, max_bytes: int) -> Prepar
                 if why:
                     prep.problems[n] = why
         prep.notes = [n for n in prep.notes if n.rsplit("/", 1)[-1].split(": ")[-1][:-3] not in prep.problems]
-        prep.digest = _digest(files)
+        prep.digest = _digest(folder)  # what the sandboxes read: the module folder, every file of it
     except Rejected as exc:
         prep.rejected = str(exc)
         prep.folder = None

@@ -18,6 +18,7 @@ import typing
 from pathlib import Path
 from typing import Optional
 
+from ..box.calls import is_helper
 from ..i18n import _
 from ..meta import Check as CheckSpec
 from . import runner
@@ -221,9 +222,8 @@ class Check:
         server), which of them hold task tokens (``kit.box.cpuwork.gate``), and whether the
         sandbox's own process holds one (a task ran in the caller)."""
         census = step.get("census", {})
-        helpers = ("resource_tracker", "forkserver")
-        workers = [pid for pid, p in census.items()
-                   if not p["root"] and p["state"] != "Z" and not any(h in p["cmd"] for h in helpers)]
+        workers = [pid for pid, p in census.items() if not p["root"] and p["state"] != "Z"
+                   and not is_helper(p["cmd"], census.get(p["ppid"], {}).get("cmd", ""))]
         runners = {pid: sorted(f for f in p["files"] if f.startswith(token)) for pid, p in census.items()}
         runners = {pid: t for pid, t in runners.items() if t}
         return {"workers": workers, "runners": runners,

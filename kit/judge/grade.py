@@ -223,6 +223,9 @@ def refused_files(path) -> list:
             why = stage.refused_reason(name)
             if why:
                 out.append({"file": name, "why": why})
+        elif name.endswith((".so", ".pyd", ".dylib", ".dll")):
+            out.append({"file": name, "why": f"{name} is compiled native code: it was left out (the grader runs "
+                                               "Python source only)"})
     return out
 
 

@@ -156,7 +156,7 @@ def prepare(iso: Isolation, *, tmp: str, dump_dir: str, private: str, view: Path
         hide += _untraversable_ancestors(k)
     hide = [h for h in hide if h and h != "/"]
     spec = {"uid": lease.uid, "gid": lease.uid, "hide": hide, "keep": keep, "write": [dump_dir],
-            "work": work, "nproc": NPROC, "fsize": FSIZE, "tmp_mb": TMP_MB}
+            "noexec": [private], "work": work, "nproc": NPROC, "fsize": FSIZE, "tmp_mb": TMP_MB}
     # Without a mount namespace nothing can be covered: the distinct uid does the work.
     spec["mounts"] = iso.namespaces
     return (UNSHARE if iso.namespaces else []), spec, lease

@@ -30,6 +30,7 @@ import os
 import re
 import select
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -298,7 +299,8 @@ class Session:
             files = []
             for paths in self.open_files(pid).values():
                 files += [os.path.basename(p) for p in paths]
-            out[pid] = {"root": pid == root, "state": st["state"], "cmd": cmd[:200], "files": files}
+            out[pid] = {"root": pid == root, "state": st["state"], "ppid": st["ppid"], "cmd": cmd[:200],
+                        "files": files}
         return out
 
     def threads(self) -> dict:
@@ -539,24 +541,31 @@ def _collect_stacks(pgid: int, dump_dir: str, jailed: bool = False) -> list:
             pass
     time.sleep(STACK_GRACE)
     threads = []
-    for name in sorted(os.listdir(dump_dir)):
+    for name in sorted(os.listdir(dump_dir))[:256]:
         try:
             pid = int(name.split(".")[0])
         except ValueError:
             continue  # not a dump of ours (the sandbox can write this folder)
-        with open(os.path.join(dump_dir, name), errors="replace") as f:
-            current = None
-            for line in f:
-                m = _THREAD.match(line)
-                if m:
-                    # In a PID namespace the sandbox's first process is pid 1 there.
-                    main = pid == (1 if jailed else pgid)
-                    current = {"pid": pid, "main": main, "thread": m.group(2), "frames": []}
-                    threads.append(current)
-                    continue
-                m = _FRAME.match(line)
-                if m and current is not None:
-                    # faulthandler lists the innermost frame first
-                    current["frames"].append({"file": m.group(1), "line": int(m.group(2)),
-                                              "func": m.group(3)})
+        # The sandbox can write this folder: never through a symlink, never a FIFO, at most 1 MB.
+        try:
+            fd = os.open(os.path.join(dump_dir, name), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            continue
+        with os.fdopen(fd, "rb") as raw:
+            if not stat.S_ISREG(os.fstat(raw.fileno()).st_mode):
+                continue
+            text = raw.read(1 << 20).decode("utf-8", "replace")
+        current = None
+        for line in text.splitlines():
+            m = _THREAD.match(line)
+            if m:
+                # In a PID namespace the sandbox's first process is pid 1 there.
+                main = pid == (1 if jailed else pgid)
+                current = {"pid": pid, "main": main, "thread": m.group(2), "frames": []}
+                threads.append(current)
+                continue
+            m = _FRAME.match(line)
+            if m and current is not None:
+                # faulthandler lists the innermost frame first
+                current["frames"].append({"file": m.group(1), "line": int(m.group(2)), "func": m.group(3)})
     return threads

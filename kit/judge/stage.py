@@ -113,9 +113,10 @@ def refused_reason(name: str) -> Optional[str]:
 
 
 def submission_copy(src: Optional[Path], dst: Path) -> list:
-    """Copy the regular files of ``src`` into ``dst`` (created): no symlink followed, no FIFO
+    """Copy the ``.py`` files of ``src`` into ``dst`` (created): no symlink followed, no FIFO
     opened, caches and tool folders skipped, files named like a module the grader relies on
-    left out. Returns ``[(name, reason)]`` of what was left out."""
+    left out. Nothing else is copied: a compiled extension (``.so``) would run native code
+    that no audit event sees. Returns ``[(name, reason)]`` of what was left out."""
     dst.mkdir(parents=True)
     refused = []
     if src is None:
@@ -136,7 +137,12 @@ def submission_copy(src: Optional[Path], dst: Path) -> list:
             keep.append(d)
         dirnames[:] = keep
         for f in sorted(filenames):
-            why = refused_reason(f) if top and f.endswith(".py") else None
+            if not f.endswith(".py"):
+                if f.endswith((".so", ".pyd", ".dylib", ".dll")) and len(refused) < 50:
+                    refused.append((str(rel / f), f"{f} is compiled native code: it was left out (the grader "
+                                                  "runs Python source only)"))
+                continue
+            why = refused_reason(f) if top else None
             if why:
                 refused.append((f, why))
                 continue
