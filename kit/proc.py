@@ -141,6 +141,18 @@ def stat(pid: int, path: str = ""):
             "stime": int(fields[12]), "cutime": int(fields[13]), "cstime": int(fields[14])}
 
 
+def nspid(pid: int):
+    """``pid``'s id in its own (innermost) PID namespace, from /proc/PID/status (NSpid), or None."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("NSpid:"):
+                    return int(line.split()[-1])
+    except (OSError, ValueError):
+        pass
+    return None
+
+
 def reap() -> int:
     """Reap every exited child of this process (zombies included); return how many."""
     n = 0

@@ -98,6 +98,18 @@ def test_correct_run_threads(check):
                  "join every thread, not only the last one."))
 
 
+def _balance_seen(check, call, accesses, calls, write=False):
+    """Every call read (or, with ``write``, wrote) ``self.balance`` where the grader saw it: the
+    contract keeps the balance there, and a call whose balance work went unseen was not checked."""
+    kinds = ("write",) if write else ("read", "write")
+    seen = {(a["thread"], a["call"]) for a in accesses if a["attr"] == "balance" and a["kind"] in kinds}
+    check.expect(len(seen) >= calls,
+                 called(call, f"In {calls - len(seen)} of the {calls} calls, `self.balance` was never "
+                        f"{'written' if write else 'read or written'} as an attribute: keep the balance in the plain "
+                        "instance attribute `self.balance` and read and write it as one (no "
+                        "object.__setattr__, no __dict__), so the lock discipline can be checked."))
+
+
 def test_safe_lock_held(check):
     rng = check.rng
     start = rng.randint(5000, 9000)
@@ -117,6 +129,7 @@ def test_safe_lock_held(check):
     check.expect(acc, called(call, f"No read or write of `self.balance` was seen, yet the balance changed: keep "
                       "the balance in the plain instance attribute `self.balance` (no __dict__ or getattr tricks), "
                       "so the lock discipline can be checked."))
+    _balance_seen(check, call, acc, sum(len(calls) for calls in plan))
     reads = [a for a in acc if not a["guarded"] and a["kind"] == "read"]
     writes = [a for a in acc if not a["guarded"] and a["kind"] == "write"]
     for kind, bad in (("read", reads), ("written", writes)):
@@ -175,6 +188,7 @@ def test_safe_atomic_change(check):
         groups.setdefault((a["thread"], a["call"]), []).append(a)
     check.expect(groups, called(call, f"No read or write of `self.balance` was seen: keep the balance in the "
                          "plain instance attribute `self.balance`."))
+    _balance_seen(check, call, obs["accesses"], len(amounts), write=True)
     for recs in groups.values():
         if any(not r["guarded"] for r in recs):
             bad = [r for r in recs if not r["guarded"]]

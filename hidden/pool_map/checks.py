@@ -102,6 +102,7 @@ def test_parallel_processes(check):
                               "Queue every task with apply_async first, then collect the results."))
     check.expect(len(seen["runners"]) == n,
                  called(call, f"The tasks ran in {len(seen['runners'])} distinct processes, expected {n}."))
+    check.same_processes(call, seen, [[g[0], g[1]] for g in got])
 
 
 def test_correct_spawn(check):

@@ -152,7 +152,7 @@ def install(*, send, learner_prefix, trusted_prefixes, view_prefix, main_ident, 
         return True
 
     def flag(what, frame, refuse):
-        where = first_learner(frame) or any_untrusted(frame) or frame
+        where = None if frame is None else (first_learner(frame) or any_untrusted(frame) or frame)
         key = (what, where.f_code.co_filename if where is not None else None,
                where.f_lineno if where is not None else None)
         if key not in seen:
@@ -250,7 +250,7 @@ def install(*, send, learner_prefix, trusted_prefixes, view_prefix, main_ident, 
         if event == "kit.tamper":
             # The harness's own verifications (kit.box.seal, the lockset) report here; learner
             # code that raises it only flags itself.
-            flag((text(args[0]) if args else None) or "tampered with the grader", caller, False)
+            flag((text(args[0]) if args else None) or "tampered with the grader", None, False)
             return
         if event == "sys._current_frames":
             if not validated(caller):

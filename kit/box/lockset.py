@@ -36,7 +36,7 @@ def raw(obj, name):
 
 
 class Lockset:
-    DYNAMIC = frozenset({"accesses", "_writes"})  # kit.box.seal
+    DYNAMIC = frozenset({"accesses", "_writes", "_shadow", "_suspect"})  # kit.box.seal
 
     def __init__(self, scene):
         self.scene = scene
@@ -45,6 +45,8 @@ class Lockset:
         self._guards = {}       # id(obj) -> TrackedLock guarding its watched attributes
         self._labels = {}       # id(obj) -> label for messages
         self._inners = {}       # id(obj) -> the guard's inner RLock (whose _is_owned() cannot be faked)
+        self._shadow = {}       # id(obj) -> {attr: id(value)} as the hooks last saw them
+        self._suspect = {}      # id(obj) -> {(attr, id(value)): True} changed with no hook write (yet)
         self._local = threading.local()
         scene.on_call.append(lambda index: self.pending().clear())
         scene.members.append(self)
@@ -104,10 +106,10 @@ class Lockset:
                 _access(self, name, "read", _type(value) in _mutable)
             return value
 
-        def __setattr__(self, name, value, _put=base.__setattr__, _state=state, _access=self._access):
+        def __setattr__(self, name, value, _put=base.__setattr__, _state=state, _access=self._access, _id=id):
             _put(self, name, value)
             if _state(self, name, value):
-                _access(self, name, "write")
+                _access(self, name, "write", False, _id(value))
 
         ns = {"__slots__": (), "__getattribute__": __getattribute__, "__setattr__": __setattr__,
               "__module__": base.__module__, "__qualname__": base.__qualname__, "__doc__": base.__doc__}
@@ -120,7 +122,7 @@ class Lockset:
         self._labels[id(obj)] = label or base.__name__
         return obj
 
-    def _access(self, obj, attr, kind, mutable=False):
+    def _access(self, obj, attr, kind, mutable=False, value_id=None):
         # Only the watched object's own hooks record: a record written by a direct call (learner
         # code that reached this method through the hooks' closures) is tampering, not evidence.
         if code_at(1) not in _HOOKS:
@@ -162,5 +164,31 @@ class Lockset:
             else:
                 pending[key] = epoch
             self.accesses.append(rec)
+            self._behind(obj, attr if kind == "write" else None, value_id)
         for fn in sc.on_access:
             fn(rec, key)
+
+    def _behind(self, obj, written, value_id, _get=object.__getattribute__, _id=id):  # monitor held
+        """Compare the object's attributes with what its hooks last saw: a value that changed
+        with no hook write of it (``object.__setattr__``, ``__dict__`` edits: a write the hooks
+        never see) is suspect until a hook write of that very value shows up (another thread's
+        write in flight between its assignment and its record); ``finish`` reports the rest."""
+        try:
+            now = {k: _id(v) for k, v in list(_get(obj, "__dict__").items()) if k != "lock"}
+        except AttributeError:
+            return
+        seen = self._shadow.setdefault(_id(obj), dict(now))
+        suspect = self._suspect.setdefault(_id(obj), {})
+        if written is not None:
+            suspect.pop((written, value_id), None)
+        for k, i in now.items():
+            if seen.get(k, i) != i and not (k == written and i == value_id):
+                suspect[(k, i)] = True
+        self._shadow[_id(obj)] = now
+
+    def finish(self):
+        """After the workers: any value changed behind the hooks and never written through them."""
+        with self.scene.monitor:
+            labels = sorted({self._labels.get(o, "object") + "." + k for o, s in self._suspect.items() for k, _ in s})
+        for label in labels:
+            tamper(f"changed {label} where the grader's watch cannot see it (object.__setattr__ or __dict__)")

@@ -226,8 +226,22 @@ class Check:
                    and not is_helper(p["cmd"], census.get(p["ppid"], {}).get("cmd", ""))]
         runners = {pid: sorted(f for f in p["files"] if f.startswith(token)) for pid, p in census.items()}
         runners = {pid: t for pid, t in runners.items() if t}
-        return {"workers": workers, "runners": runners,
+        holders = {t: census[pid].get("nspid") for pid, ts in runners.items() for t in ts}
+        return {"workers": workers, "runners": runners, "holders": holders,
                 "caller_runs": any(census[pid]["root"] for pid in runners)}
+
+    def same_processes(self, call: str, seen: dict, got, token: str = "token") -> None:
+        """Each task's result came from the process that held its token at the census: the
+        processes counted are the ones that did the work (idle processes holding the tokens,
+        with the work done elsewhere later, are no pool). ``got``: ``[[pid, i], ...]``."""
+        for g in got if isinstance(got, list) else []:
+            if not (isinstance(g, list) and len(g) == 2):
+                continue
+            holder = seen["holders"].get(f"{token}{g[1]}")
+            self.expect(holder is None or holder == g[0],
+                        called(call, f"Task {g[1]} returned from process {g[0]}, but while the tasks waited its "
+                               f"token was held by process {holder}: the processes that ran at once were not the "
+                               "ones that did the work."))
 
     # -- the repeated verdicts -----------------------------------------------------------
     def no_deadlock(self, call: str, deadlocks, hint: str = "") -> None:

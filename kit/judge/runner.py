@@ -300,7 +300,7 @@ class Session:
             for paths in self.open_files(pid).values():
                 files += [os.path.basename(p) for p in paths]
             out[pid] = {"root": pid == root, "state": st["state"], "ppid": st["ppid"], "cmd": cmd[:200],
-                        "files": files}
+                        "files": files, "nspid": proc.nspid(pid)}
         return out
 
     def threads(self) -> dict:
