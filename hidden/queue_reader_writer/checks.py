@@ -85,7 +85,7 @@ def test_correct_reader(check):
 def test_correct_pipeline(check):
     items = _items(check.rng, check.rng.randint(8, 14))
     n = check.rng.randint(2, 4)
-    obs = check.run(probes.pipeline, items=items, n_readers=n, call=f"run_pipeline({items})", timeout=12)
+    obs = check.run(probes.pipeline, items=items, n_readers=n, call=f"run_pipeline({items})", timeout=18)
     single_procs, many_procs = (step["started"] for step in check.runs[-1].steps)  # counted by the judge
     call = f"run_pipeline({items})"
     got = check.returned(call, obs["single"], hang_hint=DRAIN_HINT)
@@ -108,7 +108,7 @@ def test_safe_large_payload(check):
     n = check.rng.randint(1200, 2000)
     kib = check.rng.randint(10, 16)
     call = f"run_pipeline({n} items of {kib} KiB each)"
-    obs = check.run(probes.large, n=n, size=kib * 1024, call=call, timeout=8, hang_hint=DRAIN_HINT)
+    obs = check.run(probes.large, n=n, size=kib * 1024, call=call, timeout=11, hang_hint=DRAIN_HINT)
     check.returned(call, obs["out"], hang_hint=DRAIN_HINT)
     check.expect(obs["type"] == "list", called(call, f"Returned a {obs['type']}, expected a list."))
     check.expect(obs.get("complete") and obs.get("in_order"),

@@ -17,12 +17,13 @@ import threading
 import time
 from typing import Iterator
 
-from kit.box.calls import call, child_processes, jsonable, learner
+from kit.box.calls import call, child_processes, is_helper, jsonable, learner
 
 from .observe import Large, NoTerminate, Pipeline, Reader, Spawn, Writer
 
 WAIT = 1.0
-LATE = 0.2
+LATE = 0.2      # once every process of the pipeline is up, the late item waits this much more
+LATE_MAX = 3.0  # and never more than this in all
 
 
 class _Recorder:
@@ -97,20 +98,42 @@ class _Recorder:
         pass
 
 
-class _Late:
-    """An item whose first pickling outside the probe process takes LATE seconds."""
+def _pipeline_up(home, processes):
+    """``processes`` processes below the probe process ``home`` are alive, multiprocessing's
+    own helpers (resource tracker, fork server) not counted."""
+    try:
+        import psutil
+        alive = 0
+        for p in psutil.Process(home).children(recursive=True):
+            parent = p.parent()
+            if p.status() != "zombie" and not is_helper(" ".join(p.cmdline()),
+                                                        " ".join(parent.cmdline()) if parent else ""):
+                alive += 1
+        return alive >= processes
+    except Exception:  # noqa: BLE001 - the probe gone: nothing to wait for
+        return True
 
-    def __new__(cls, value, home, delayed=False):
+
+class _Late:
+    """An item whose first pickling outside the probe process comes late: only once every
+    process of the pipeline (the writer and ``readers`` readers) is alive, plus LATE seconds.
+    A reader that stops on a momentarily empty queue then sees it empty on every run, however
+    slowly its process started (spawn, a loaded machine), instead of only when it is quick."""
+
+    def __new__(cls, value, home, readers=1, delayed=False):
         self = super().__new__(cls, value)
-        self.home, self.delayed = home, delayed
+        self.home, self.readers, self.delayed = home, readers, delayed
         return self
 
     def __reduce__(self):
         plain = type(self).__mro__[2](self)  # the str or bytes value itself
         if not self.delayed and os.getpid() != self.home:
-            time.sleep(LATE)
-            return (type(self), (plain, self.home, True))
-        return (type(self), (plain, self.home, self.delayed))
+            deadline = time.monotonic() + LATE_MAX
+            while time.monotonic() < deadline and not _pipeline_up(self.home, 1 + self.readers):
+                time.sleep(0.01)
+            time.sleep(min(LATE, max(0.0, deadline - time.monotonic())))
+            return (type(self), (plain, self.home, self.readers, True))
+        return (type(self), (plain, self.home, self.readers, self.delayed))
 
 
 class Late(_Late, str):
@@ -150,10 +173,10 @@ def reader(early, late, seed) -> Reader:
             "saw_empty": box.get("saw_empty"), "q_puts": q.puts}
 
 
-def _with_late(items):
+def _with_late(items, readers=1):
     items = list(items)
     if len(items) > 1 and isinstance(items[1], str):
-        items[1] = Late(items[1], os.getpid())
+        items[1] = Late(items[1], os.getpid(), readers)
     return items
 
 
@@ -161,9 +184,9 @@ def pipeline(items, n_readers, seed) -> Iterator[Pipeline]:
     """Two calls; the yield between them marks the step at which the judge counts the
     processes the first one started (from outside, and the forks the audit hook saw)."""
     m = learner("queue_reader_writer")
-    first = call(m.run_pipeline, _with_late(items), timeout=2.5)
+    first = call(m.run_pipeline, _with_late(items), timeout=2.5 + LATE_MAX)
     yield {"single": jsonable(first)}
-    many = call(m.run_pipeline, _with_late(items), n_readers, timeout=2.5)
+    many = call(m.run_pipeline, _with_late(items, n_readers), n_readers, timeout=2.5 + LATE_MAX)
     return {"single": jsonable(first), "many": jsonable(many)}
 
 
@@ -173,7 +196,7 @@ def large(n, size, seed) -> Large:
     block = random.Random(seed).getrandbits(size * 8).to_bytes(size, "big")
     items = [i.to_bytes(4, "big") + block for i in range(n)]
     items[1] = _LateBytes(items[1], os.getpid())
-    out = call(m.run_pipeline, items, timeout=3.5)
+    out = call(m.run_pipeline, items, timeout=3.5 + LATE_MAX)
     got = out["returned"]
     res = {"out": jsonable(dict(out, returned=None)), "type": type(got).__name__}
     if isinstance(got, list):
@@ -195,5 +218,5 @@ def no_terminate(items, seed) -> NoTerminate:
 
 def spawn(items, seed) -> Spawn:
     m = learner("queue_reader_writer")
-    out = call(m.run_pipeline, _with_late(items), timeout=4)
+    out = call(m.run_pipeline, _with_late(items), timeout=4 + LATE_MAX)
     return {"out": jsonable(out)}

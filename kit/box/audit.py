@@ -90,7 +90,7 @@ def install(*, send, learner_prefix, trusted_prefixes, view_prefix, main_ident, 
             _cdict=type.__dict__["__dict__"].__get__, _frame_attrs=FRAME_ATTRS, _gc_events=GC_EVENTS,
             _trace_events=TRACE_EVENTS, _forbidden=FORBIDDEN_IMPORTS, _harness=HARNESS, _spawn_events=SPAWN_EVENTS,
             _framed=(types.TracebackType, types.GeneratorType, types.CoroutineType, types.AsyncGeneratorType),
-            _fspath=os.fspath, _strcopy=str.__str__, _bytescopy=bytes.__bytes__, _ext=EXTENSIONS,
+            _fspath=os.fspath, _strcopy=str.__str__, _bytescopy=bytes, _ext=EXTENSIONS,
             _stdlib=os.path.dirname(os.__file__) + "/", _exception=Exception):
     """Add the hook (disarmed). Returns ``(arm, add_private)``: ``arm()`` turns the rules on;
     ``add_private(ident, root_frame)`` marks a harness thread whose frames must stay private."""
