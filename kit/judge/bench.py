@@ -11,6 +11,10 @@ extrapolates; ``--no-share`` grades identical modules again in the batch).
 
 ``--flips N``: the speedup verdicts' own benchmark (``kit/judge/flips.py``): the reference
 and the speedup-relevant mutants graded N times each, wrong verdicts counted per check.
+
+``--against REV``: the same figures for this tree and for the kit at git revision REV (a
+worktree of it, made for the run and removed after), measured side by side in one run:
+the two are graded in turn, so both see the same machine.
 """
 import argparse
 import statistics
@@ -33,7 +37,11 @@ def main(argv=None) -> int:
     p.add_argument("--sample", type=int, default=None, metavar="K", help="with --batch: grade K one by one, extrapolate")
     p.add_argument("--no-share", action="store_true", help="with --batch: no shared verdicts for identical modules")
     p.add_argument("--workers", type=int, default=None, help="with --batch: pytest workers")
+    p.add_argument("--against", default=None, metavar="REV",
+                   help="also grade with the kit at this git revision, in turn with this one (side by side)")
     args = p.parse_args(argv)
+    if args.against:
+        return side_by_side(args.against, args.runs)
     if args.batch:
         return batch_bench(args.batch, args.only, args.sample, not args.no_share, args.workers)
     secs, scores, ref = [], [], []
@@ -90,4 +98,48 @@ def batch_bench(n: int, only=None, sample=None, share=True, workers=None) -> int
         print(f"one by one: {k} submissions in {t_one:.1f} s" + (f", {n} extrapolated: {est:.0f} s" if k < n else ""))
     print(f"\n| {n} submissions | seconds |\n|---|---|\n| one batch | {t_batch:.1f} |\n"
           f"| one by one{' (extrapolated from %d)' % k if k < n else ''} | {est:.1f} |")
+    return 0
+
+
+def side_by_side(rev: str, runs: int) -> int:
+    """Grade the solutions ``runs`` times with this tree and with REV's, in turn; then the
+    hanging submission once with each. Each grade is a fresh ``python -m kit grade``."""
+    import json
+    import subprocess
+    import sys
+    import time
+
+    def grade_with(tree: Path, sub: Path, out: Path) -> tuple:
+        t0 = time.monotonic()
+        subprocess.run([sys.executable, "-m", "kit", "grade", str(sub), "--out", str(out), "--quiet"], cwd=tree,
+                       env=dict(__import__("os").environ, PYTHONPATH=str(tree)), capture_output=True, timeout=900)
+        data = json.loads((out / "report.json").read_text())
+        return time.monotonic() - t0, f"{data['score']:g}/{data['max']:g}"
+
+    with tempfile.TemporaryDirectory(prefix="kit-bench-against-") as tmp:
+        other = Path(tmp) / "other"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(other), rev], check=True,
+                       capture_output=True)
+        try:
+            trees = {"this tree": ROOT, rev: other}
+            secs = {k: [] for k in trees}
+            for i in range(runs):
+                for name, tree in trees.items():
+                    s, score = grade_with(tree, tree / "solutions", Path(tmp) / f"o{i}{len(secs[name])}{id(tree)}")
+                    secs[name].append(s)
+                    print(f"solutions, {name}, run {i + 1}: {score} in {s:.1f} s")
+            hangs = {}
+            for name, tree in trees.items():
+                d = Path(tmp) / f"hang{id(tree)}"
+                d.mkdir()
+                hanging_copy(d)
+                hangs[name], score = grade_with(tree, d, Path(tmp) / f"h{id(tree)}")
+                print(f"every body hangs, {name}: {score} in {hangs[name]:.1f} s")
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(other)], capture_output=True)
+    print(f"\n| figure ({time.strftime('%Y-%m-%d')}) | this tree | {rev} |\n|---|---|---|")
+    print("| grade of the solutions, median of {} (min–max) | {} | {} |".format(
+        runs, *(f"{statistics.median(v):.1f} s ({min(v):.1f}–{max(v):.1f})" for v in secs.values())))
+    print("| grade of a submission whose every body hangs | {} | {} |".format(
+        *(f"{v:.1f} s" for v in hangs.values())))
     return 0
