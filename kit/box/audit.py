@@ -354,7 +354,8 @@ def install(*, send, learner_prefix, trusted_prefixes, view_prefix, main_ident, 
                 return
             if _proc_private(p):
                 flag(f"opened {p}", caller, True)
-            elif protected and p.startswith(protected):
+            elif protected and p.startswith(protected) and not p.startswith(trusted_prefixes):
+                # (A venv inside the kit's folder, as nox makes, is the interpreter's own: trusted.)
                 flag(f"opened the grader's file {p}", caller, True)
             elif event == "open" and p.startswith(view_prefix) and learner(caller):
                 flag(f"opened the grader's file {p}", caller, False)

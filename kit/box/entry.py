@@ -109,7 +109,8 @@ def main() -> None:
     submission = request["submission"].rstrip("/") + "/"
     stdlib = os.path.dirname(os.__file__) + "/"
     site = tuple(p.rstrip("/") + "/" for p in sys.path if p.endswith(("site-packages", "dist-packages")))
-    trusted = (stdlib, view + "/", "<frozen") + site
+    prefixes = tuple({p.rstrip("/") + "/" for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)})
+    trusted = (stdlib, view + "/", "<frozen") + site + prefixes
     main_root = _bottom(sys._getframe())
     arm, add_private = audit.install(
         send=send, learner_prefix=submission, trusted_prefixes=trusted, view_prefix=view + "/",
