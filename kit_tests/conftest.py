@@ -9,6 +9,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+# The tests' own probes (kit_tests/probes) are staged into the sandbox view as ``kit_probes``
+# (kit/engine/stage.py); grading never sets this, so the product has none of them.
+os.environ["KIT_TEST_PROBES"] = str(ROOT / "kit_tests" / "probes")
 
 
 STATE = tempfile.mkdtemp(prefix="kit-tests-state-")  # hints and progress of the tests, not of the learner
@@ -28,26 +31,29 @@ def run_kit():
 
 @pytest.fixture
 def nothing_left():
-    """Nothing a test started outlives it: strays are killed, and every process that died is
-    gone within 5 s (reaped by us as the subreaper, or by its own dying parent: a PID
-    namespace's processes are reaped by the kernel after its init, not at once)."""
+    """Nothing a test started outlives it. A process that is still running 5 s after the
+    test (or a dead one never reaped) fails the test; it is killed only after that is
+    recorded, so the fixture detects leaks instead of cleaning them up. (A PID namespace's
+    processes are reaped by the kernel after its init, not at once: hence the 5 s.)"""
     import time
 
     import psutil
 
-    from kit import proc
+    from kit.core import proc
     proc.become_subreaper()
     yield
-    proc.kill_strays()
     deadline = time.monotonic() + 5
     while True:
         proc.reap()
         left = psutil.Process().children(recursive=True)
         running = [p for p in left if _status(p) not in (psutil.STATUS_ZOMBIE, None)]
-        assert not running, f"left running: {running}"
         if not left or time.monotonic() > deadline:
             break
         time.sleep(0.05)
+    leaked = proc.describe(running) if running else ""
+    proc.kill_strays()   # after the evidence is taken: the next test starts clean either way
+    proc.reap()
+    assert not running, f"left running 5 s after the test: {leaked}"
     assert not left, f"dead but never reaped (zombies) after 5 s: {left}"
 
 

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from kit import ROOT, meta
-from kit.judge import batch, gradebook, selftest
+from kit import ROOT
+from kit.core import meta
+from kit.teach import batch, discover, gradebook, intake
+from kit.dev import selftest
 
 pytestmark = pytest.mark.once  # the machine's isolation and tools, not the interpreter: one Python
 
@@ -150,13 +152,13 @@ def test_bad_uploads_get_a_status_and_cost_nobody_else(tmp_path, run_kit):
 def test_safe_extract_writes_nothing_from_a_bad_zip(tmp_path):
     reg = stat.S_IFREG | 0o644
     z = _zip(tmp_path / "a.zip", [("ok.py", b"x = 1\n", reg), ("sub/../../escape.py", b"x = 1\n", reg)])
-    with pytest.raises(batch.Rejected, match="entry outside the archive"):
-        batch.safe_extract(z, tmp_path / "dst", 2 ** 20)
+    with pytest.raises(intake.Rejected, match="entry outside the archive"):
+        intake.safe_extract(z, tmp_path / "dst", 2 ** 20)
     assert not (tmp_path / "dst").exists() and not (tmp_path / "escape.py").exists()
     # A header that lies about the size is caught while writing.
     big = _zip(tmp_path / "b.zip", [("a.bin", b"\0" * 5000, reg)])
-    with pytest.raises(batch.Rejected, match="larger than"):
-        batch.safe_extract(big, tmp_path / "dst2", 4000)
+    with pytest.raises(intake.Rejected, match="larger than"):
+        intake.safe_extract(big, tmp_path / "dst2", 4000)
 
 
 METADATA = """---
@@ -191,7 +193,7 @@ def test_gradescope_export_and_classroom_clones_are_found(tmp_path):
     (exp / "submission_1002" / "exercises").mkdir(parents=True)
     (exp / "submission_1002" / "exercises" / "lock_balance.py").write_bytes(good)
     (exp / "submission_metadata.yml").write_text(METADATA)
-    assert batch.gradescope_names(METADATA) == {"submission_1001": ["Alice Ng"],
+    assert discover.gradescope_names(METADATA) == {"submission_1001": ["Alice Ng"],
                                                 "submission_1002": ["Bob Li", "Carol O'Neil"]}
     ex = meta.select(["lock_balance"])
     for source in (tmp_path, tmp_path / "export.zip"):
@@ -201,20 +203,20 @@ def test_gradescope_export_and_classroom_clones_are_found(tmp_path):
                     if p.is_file():
                         zf.write(p, p.relative_to(tmp_path).as_posix())
         work = tmp_path / f"work-{source.name}"
-        entries = batch.discover(source, work, 2 ** 20)
+        entries = discover.discover(source, work, 2 ** 20)
         assert [e.name for e in entries] == ["Alice Ng", "Bob Li + Carol O'Neil"]
         assert [e.slug for e in entries] == ["Alice_Ng", "Bob_Li_+_Carol_O_Neil"]
         for i, e in enumerate(entries):
-            prep = batch.prepare(e, work / f"p{i}", ex, 2 ** 20)
+            prep = intake.prepare(e, work / f"p{i}", ex, 2 ** 20)
             assert prep.status == "ok" and (prep.folder / "lock_balance.py").read_bytes() == good
     cls = tmp_path / "classroom"
     for user in ("alice", "bob-smith"):
         (cls / f"hw3-{user}" / ".git").mkdir(parents=True)
         (cls / f"hw3-{user}" / "exercises").mkdir()
         (cls / f"hw3-{user}" / "exercises" / "lock_balance.py").write_bytes(good)
-    assert [e.name for e in batch.discover(cls, tmp_path / "w2", 2 ** 20)] == ["alice", "bob-smith"]
-    assert [e.name for e in batch.discover(cls, tmp_path / "w3", 2 ** 20, keep_names=True)] == ["hw3-alice", "hw3-bob-smith"]
-    prep = batch.prepare(batch.discover(cls, tmp_path / "w4", 2 ** 20)[0], tmp_path / "p", ex, 2 ** 20)
+    assert [e.name for e in discover.discover(cls, tmp_path / "w2", 2 ** 20)] == ["alice", "bob-smith"]
+    assert [e.name for e in discover.discover(cls, tmp_path / "w3", 2 ** 20, keep_names=True)] == ["hw3-alice", "hw3-bob-smith"]
+    prep = intake.prepare(discover.discover(cls, tmp_path / "w4", 2 ** 20)[0], tmp_path / "p", ex, 2 ** 20)
     assert prep.where == "exercises" and prep.status == "ok"
 
 
@@ -314,3 +316,49 @@ def test_a_batch_stopped_midway_resumes_with_what_was_graded(tmp_path, run_kit):
     rows = _rows(out)
     assert [float(rows[n]["score"]) for n in ("ana", "ben", "cy")] == [30, 0, 30]
     assert not (out / ".units").exists()
+
+
+def test_class_page_figures_come_from_status_and_reason_in_any_language(monkeypatch):
+    # A hang and a deadlock written in Chinese are still "hung"; a message that merely says
+    # "hung" or "not graded" in English decides nothing.
+    from kit.core.results import Reason, Report, Status, for_check
+    from kit.teach import classpage
+    monkeypatch.setenv("KIT_LANG", "zh")
+    ex = meta.get("lock_balance")
+    state = {"rubric": [{"exercise": ex.name, "checks": [(c.id, c.points) for c in ex.checks]}]}
+    first, second = ex.checks[0], ex.checks[1]
+
+    def record(name, results):
+        rest = [for_check(c, Status.PASSED) for c in ex.checks if c.id not in {r.check for r in results}]
+        return gradebook.Record(name, name, "ok", Report.build(results + rest, [ex], {"seconds": 1}))
+
+    records = [record("a", [for_check(first, Status.FAILED, Reason.HANG, "超时：调用没有返回")]),
+               record("b", [for_check(first, Status.FAILED, Reason.DEADLOCK, "死锁")]),
+               record("c", [for_check(second, Status.FAILED, Reason.CRASH, "the call hung? not graded: no")])]
+    s = classpage.stats(records, state)
+    assert s["hung"] == [(first.key, 2)], s["hung"]
+    rates = {r["key"]: r for r in s["rates"]}
+    assert rates[second.key]["not_graded"] == 0 and rates[second.key]["passed"] == 2
+
+
+def test_progress_counts_the_timing_phase(monkeypatch):
+    # 10 ordinary checks at 1 s each, then 4 timing checks: the estimate includes them from
+    # the start (at the prior), then at the rate they show.
+    import io
+    clock = [100.0]
+    monkeypatch.setattr(batch.time, "monotonic", lambda: clock[0])
+    bar = batch.Progress(2, 14, io.StringIO(), timing_checks=4)
+    assert bar.left() is None and "left" not in bar.line()
+    for _ in range(5):
+        clock[0] += 1
+        bar.verdict(False)
+    assert bar.left() == 5 * 1 + 4 * bar.TIMING_PRIOR
+    for _ in range(5):
+        clock[0] += 1
+        bar.verdict(False)
+    assert bar.left() == 4 * bar.TIMING_PRIOR          # the ordinary phase is over, not the grade
+    bar.verdict(True)                                   # first timing verdict: the phase starts
+    clock[0] += 6
+    bar.verdict(True)
+    assert bar.left() == 2 * (6 + bar.TIMING_PRIOR) / 2
+    assert "about 8 s left" in bar.line()

@@ -2,16 +2,15 @@
 GITHUB_STEP_SUMMARY, writes what the grading reporter reads; the workflow wires it so."""
 import base64
 import json
-import os
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
-from kit import ROOT, meta
-from kit.judge import release, selftest
+from kit.core import meta
+from kit.teach import release
+from kit.dev import selftest
 
 pytestmark = pytest.mark.once  # the machine's isolation and tools, not the interpreter: one Python
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kit import meta
+from kit.core import meta
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = meta.names()

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from kit import ROOT, meta
-from kit.judge import selftest
+from kit import ROOT
+from kit.core import meta
+from kit.dev import selftest
 
 pytestmark = pytest.mark.once  # the machine's isolation and tools, not the interpreter: one Python
 
@@ -86,11 +87,12 @@ def test_the_zip_holds_the_scripts_and_the_kit_but_no_answers(bundle):
             check = subprocess.run(["bash", "-n"], input=text, capture_output=True, text=True)
             assert check.returncode == 0, check.stderr
         setup = zf.read("setup.sh").decode()
-        assert "apt-get install" in setup and "bubblewrap" in setup and "pytest" in setup
+        assert "apt-get install" in setup and "util-linux" in setup and "pytest" in setup
+        assert "bubblewrap" not in setup  # the kit uses unshare and system calls, never bubblewrap
         assert "--isolation" in zf.read("gradescope.json").decode()
         assert json.loads(zf.read("gradescope.json"))["visibility"] == "after_due_date"
     names = set(infos)
-    assert {"kit/judge/grade.py", "hidden/lock_balance/checks.py", "exercises.toml", "pyproject.toml"} <= names
+    assert {"kit/engine/grade.py", "hidden/lock_balance/checks.py", "exercises.toml", "pyproject.toml"} <= names
     assert not any(n.startswith(("solutions/", "selftest/", ".git/", ".nox/", "grade-report/")) for n in names)
     assert not any("__pycache__" in n for n in names)
 

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from kit import meta
-from kit.judge import report
+from kit.core import meta
+from kit.core.results import Reason, Report, Status, for_check
+from kit.engine import report
 from kit.learn import common, reset
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -181,11 +182,11 @@ WINDOWS_LIKE = textwrap.dedent("""
             delattr(os, attr)
     for mod in ("termios", "tty", "fcntl", "resource"{extra}):
         sys.modules[mod] = None   # absent on Windows
-    import kit.proc, kit.meta, kit.i18n, kit.learn
+    import kit.core.proc, kit.core.meta, kit.core.i18n, kit.learn
     from kit.learn import check, common, hint, listing, reset, run, watch
     import subprocess, time
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    kit.proc.kill_group(child.pid)   # no process groups: the tree is killed instead
+    kit.core.proc.kill_group(child.pid)   # no process groups: the tree is killed instead
     assert child.wait(timeout=10) != 0
     from kit.__main__ import main
     sys.exit(main(["list"]))
@@ -213,7 +214,7 @@ def test_without_tomli_one_line_says_what_to_install(tmp_path):
 
 def test_learner_tools_import_nothing_of_the_judge_or_the_sandbox():
     code = ("import sys; import kit.learn.check, kit.learn.hint, kit.learn.listing, kit.learn.watch, "
-            "kit.learn.reset; bad = [m for m in sys.modules if m.startswith(('kit.judge', 'kit.box'))]; "
+            "kit.learn.reset; bad = [m for m in sys.modules if m.startswith(('kit.engine', 'kit.teach', 'kit.dev', 'kit.sandbox'))]; "
             "print(bad); sys.exit(1 if bad else 0)")
     p = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
                        env=dict(os.environ, PYTHONPATH=str(ROOT)))
@@ -221,10 +222,8 @@ def test_learner_tools_import_nothing_of_the_judge_or_the_sandbox():
 
 
 # -- the grade's screen ----------------------------------------------------------------------
-def _result(check, status, message=""):
-    return {"exercise": check.exercise, "check": check.id, "key": check.key, "points": check.points,
-            "summary": check.summary, "timing": check.timing, "status": status, "message": message,
-            "figures": {}}
+def _result(check, status, message="", reason=Reason.NONE):
+    return for_check(check, Status(status), reason, message)
 
 
 def test_grade_screen_untouched_is_one_line_started_shows_failures_then_next(monkeypatch):
@@ -236,11 +235,11 @@ def test_grade_screen_untouched_is_one_line_started_shows_failures_then_next(mon
         results.append(_result(c, "passed") if i else
                        _result(c, "failed", "Called f(1). Returned 2, expected 3.\nline 2\nline 3\nline 4\nline 5"))
     for ex in untouched:
-        results += [_result(c, "failed", f"Called x(). Not done yet: it raised NotImplementedError at {ex.name}.py:9.")
-                    for c in ex.checks]
+        results += [_result(c, "failed", f"Called x(). Not done yet: it raised NotImplementedError at {ex.name}.py:9.",
+                            Reason.NOT_DONE) for c in ex.checks]
     info = {"submission": "exercises", "seed": 1, "python": "3.11", "start_method": "fork",
             "cpus_available": 2, "cpus": 2, "seconds": 1.0}
-    text = report.terminal(report.build(results, exercises, info))
+    text = report.terminal(Report.build(results, exercises, info))
     lines = text.splitlines()
     for ex in untouched:
         mine = [ln for ln in lines if ex.name in ln]
@@ -251,7 +250,7 @@ def test_grade_screen_untouched_is_one_line_started_shows_failures_then_next(mon
     assert "Not done yet" not in text
     assert lines[-2].startswith("Score: ")
     assert lines[-1] == f"Next: {started.name}: {started.title}. Stuck? nox -s hint -- {started.name}"
-    assert report.terminal(report.build(results, exercises, info), quiet=True) == lines[-2]
+    assert report.terminal(Report.build(results, exercises, info), quiet=True) == lines[-2]
 
 
 def test_reset_asks_for_the_name_at_a_terminal(monkeypatch, tmp_path):

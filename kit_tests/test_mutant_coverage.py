@@ -1,10 +1,10 @@
 """Issue 10, kept: every rubric check is lost by at least one mutant, and every mutant names
-only real checks. Static and fast: it reads the headers (as ``kit.judge.selftest`` does) and
+only real checks. Static and fast: it reads the headers (as ``kit.dev.selftest`` does) and
 grades nothing; whether a mutant really loses what it declares is ``test_selftest``'s job."""
 from pathlib import Path
 
-from kit import meta
-from kit.judge.selftest import _header
+from kit.core import meta
+from kit.dev.selftest import _header
 
 ROOT = Path(__file__).resolve().parents[1]
 MUTANTS = ROOT / "selftest" / "mutants"

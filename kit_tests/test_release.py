@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from kit import ROOT, meta
-from kit.judge import release
+from kit import ROOT
+from kit.core import meta
+from kit.teach import release
 
 pytestmark = pytest.mark.once  # the machine's isolation and tools, not the interpreter: one Python
 
-EXCLUDED = ["solutions", "hidden", "selftest", "kit_tests", "kit/judge", "kit/box", ".ci"]
+EXCLUDED = ["solutions", "hidden", "selftest", "kit_tests", "kit/engine", "kit/sandbox", "kit/teach", "kit/dev", ".ci"]
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +75,7 @@ def test_nothing_of_the_teacher_ships(rel):
 
 def test_what_ships(rel):
     for x in ["exercises.toml", "pyproject.toml", "noxfile.py", "README.md", ".gitignore", "kit/__main__.py",
-              "kit/meta.py", "kit/proc.py", "kit/i18n.py", "kit/learn", "kit/locale", "tests/conftest.py",
+              "kit/core/meta.py", "kit/core/proc.py", "kit/core/i18n.py", "kit/learn", "kit/core/locale", "tests/conftest.py",
               ".github/workflows/classroom.yml"]:
         assert (rel / x).exists(), x
     for e in meta.load():

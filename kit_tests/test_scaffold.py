@@ -9,7 +9,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -42,7 +41,7 @@ def _score(copy: Path, folder: str, out: Path) -> tuple:
     p = _kit(copy, "grade", copy / folder, "--only", NAME, "--out", out)
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
     data = json.loads((out / "report.json").read_text())
-    return data["score"], data["max"], [(r["check"], r["status"], r["message"][:300]) for r in data["results"]]
+    return data["score"], data["max"], [(r["check"], r["status"], r["reason"], r["message"][:300]) for r in data["results"]]
 
 
 DOC = '''"""Exercise 99: demo_exercise -- double a number.
@@ -84,7 +83,7 @@ def test_double(load):
     assert within(3, "double(21)", mod.double, 21) == 42
 ''',
     "hidden/demo_exercise/checks.py": '''"""Hidden checks for demo_exercise."""
-from kit.judge.check import called
+from kit.engine.verdict import called
 
 from . import probes
 
@@ -97,7 +96,7 @@ def test_correct_double(check):
     check.expect(got == 2 * x, called(call, returned=got, expected=2 * x, hint="Multiply by two."))
 ''',
     "hidden/demo_exercise/probes.py": '''"""Probes for demo_exercise: call double(x) with a deadline."""
-from kit.box.calls import call, jsonable, learner
+from kit.sandbox.calls import call, jsonable, learner
 
 from .observe import Double
 
@@ -107,7 +106,7 @@ def double(x, seed) -> Double:
     return {"out": jsonable(call(m.double, x, timeout=2))}
 ''',
     "hidden/demo_exercise/observe.py": '''"""What the demo_exercise probes observe."""
-from kit.box.observe import Outcome, Setup
+from kit.sandbox.observe import Outcome, Setup
 
 
 class Double(Setup, total=False):
@@ -145,7 +144,6 @@ hints = [
 
 
 def test_new_then_dev_check_then_grade(tmp_path):
-    started = time.monotonic()
     copy = tmp_path / "kit-copy"
     shutil.copytree(ROOT, copy, ignore=_ignore)
     before = _snapshot(copy)
@@ -195,19 +193,9 @@ def test_new_then_dev_check_then_grade(tmp_path):
     assert p.returncode == 0, p.stdout
     assert p.stdout.strip().splitlines() == ["dev-check: all 1 exercise complete"], p.stdout
 
-    # The whole table, statically: fast (the check itself, without the interpreter's start).
-    p = subprocess.run([sys.executable, "-c", "import time, io, contextlib; t = time.perf_counter(); "
-                        "from kit.judge import dev; out = io.StringIO()\n"
-                        "with contextlib.redirect_stdout(out): dev.dev_check()\n"
-                        "print(time.perf_counter() - t)"],
-                       cwd=copy, capture_output=True, text=True, timeout=60, env=dict(os.environ, PYTHONPATH=str(copy)))
-    assert p.returncode == 0, p.stderr
-    assert float(p.stdout.strip().splitlines()[-1]) < 2.0, p.stdout
-
     # It grades like any exercise: the solution full marks, the stub 0.
     score, maximum, results = _score(copy, "solutions", tmp_path / "r-solutions")
     assert (score, maximum) == (10, 10), results
     score, maximum, results = _score(copy, "exercises", tmp_path / "r-stubs")
     assert (score, maximum) == (0, 10), results
-    assert "NotImplementedError" in results[0][2] or "Not done" in results[0][2], results
-    assert time.monotonic() - started < 60
+    assert {r[2] for r in results} == {"not_done"}, results

@@ -4,9 +4,8 @@ what it declares, each alternative full marks)."""
 import json
 import os
 
-import pytest
 
-from kit.judge import selftest
+from kit.dev import selftest
 
 
 def test_library_is_complete():

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from kit.judge import speedup
-from kit.judge.speedup import Round
+from kit.engine import speedup
+from kit.engine.speedup import Round
 
 
 def rounds(serial, reference, learner, n=5, cpu=None, wobble=0.0):
@@ -19,7 +19,7 @@ def rounds(serial, reference, learner, n=5, cpu=None, wobble=0.0):
 
 def test_the_judge_checks_any_result_through_the_trapdoor():
     import random
-    from kit.box.cpuwork import work
+    from kit.sandbox.cpuwork import work
     todo = speedup.tasks(random.Random(3), 3, 200)
     assert [speedup.answer(t) for t in todo] == [work(t) for t in todo]
     # Fresh tasks every round: nothing of another round's results is of any use.

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from kit import ROOT, meta
-from kit.judge import isolation, runner
+from kit import ROOT
+from kit.core import meta
+from kit.engine import isolation, runner
 
 pytestmark = pytest.mark.once  # the machine's isolation and tools, not the interpreter: one Python
 
@@ -83,7 +84,7 @@ def test_the_environment_of_the_judge_does_not_reach_a_sandbox(tmp_path):
     os.environ["KIT_TEST_SECRET_TOKEN"] = "s3cret"
     os.environ["GITHUB_TOKEN"] = "ghp_s3cret"
     try:
-        r = runner.run("hidden.engine.probes:environment", submission=ROOT / "solutions", timeout=20)
+        r = runner.run("kit_probes.engine:environment", submission=ROOT / "solutions", timeout=20)
     finally:
         del os.environ["KIT_TEST_SECRET_TOKEN"], os.environ["GITHUB_TOKEN"]
     assert r.status == "ok", (r.status, r.error, r.stderr)
@@ -154,7 +155,7 @@ for _root in {roots!r} + ["/tmp"]:
 
 def test_in_a_batch_no_student_can_change_a_classmate_s_files_or_grade(tmp_path, run_kit):
     subs = tmp_path / "class"
-    from kit.judge import selftest
+    from kit.dev import selftest
     honest = {
         "ana": selftest.build(next(e for e in selftest.entries(only=FAST) if e.kind == "solutions"),
                               _solutions(subs / "ana")),
@@ -182,7 +183,7 @@ def test_in_a_batch_no_student_can_change_a_classmate_s_files_or_grade(tmp_path,
 
 
 def test_a_line_forged_on_the_result_pipe_is_tampering_not_a_verdict(tmp_path):
-    r = runner.run("hidden.engine.probes:forge_result", submission=ROOT / "solutions", timeout=20)
+    r = runner.run("kit_probes.engine:forge_result", submission=ROOT / "solutions", timeout=20)
     assert r.tamper and any(t["what"] == runner.FORGED for t in r.tamper), r.tamper
     assert r.value != {"forged": True}
 
@@ -192,7 +193,7 @@ def test_a_sandbox_cannot_read_the_kit_or_write_outside_its_jail(tmp_path):
     target = tmp_path / "outside"
     target.mkdir()
     os.chmod(target, 0o777)
-    r = runner.run("hidden.engine.probes:reach", submission=ROOT / "solutions", timeout=20,
+    r = runner.run("kit_probes.engine:reach", submission=ROOT / "solutions", timeout=20,
                    read=str(ROOT / "solutions" / "lock_balance.py"), write=str(target / "planted"))
     assert r.status == "ok", (r.status, r.error, r.stderr)
     assert r.value["read"].startswith("refused") and r.value["write"].startswith("refused"), r.value

@@ -1,7 +1,7 @@
 """Issue 12's promises: KIT_LANG=zh gives the learner Chinese text, and no translation
 silently falls behind its English.
 
-Every translation records ``kit.i18n.source_hash`` of the English it follows: the
+Every translation records ``kit.core.i18n.source_hash`` of the English it follows: the
 instructions ``exercises/NAME.zh.md`` (first line ``<!-- source: HASH -->``, the stub's
 docstring), the tables of ``exercises.zh.toml`` (``source``, title + hints + summaries) and
 ``README.zh.md`` (the learner's part of README.md). When the English changes, these tests
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kit import i18n, meta
+from kit.core import i18n, meta
 
 ROOT = Path(__file__).resolve().parents[1]
 EXERCISES = meta.load()
@@ -23,7 +23,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _toml(path: Path) -> dict:
-    return i18n.tomllib.loads(path.read_text(encoding="utf-8"))
+    return meta.toml_reader().loads(path.read_text(encoding="utf-8"))
 
 
 # -- the instructions ----------------------------------------------------------------------
@@ -34,7 +34,7 @@ def test_instructions_translated_and_current(name):
     assert path.is_file(), f"{rel} is missing: translate the docstring of exercises/{name}.py"
     text = path.read_text(encoding="utf-8")
     recorded = i18n.recorded_source(text)
-    assert recorded, f"{rel}: the first line must be <!-- source: HASH --> (kit.i18n.source_hash of the English docstring)"
+    assert recorded, f"{rel}: the first line must be <!-- source: HASH --> (kit.core.i18n.source_hash of the English docstring)"
     current = i18n.source_hash(i18n.docstring_source(name))
     assert recorded == current, f"{rel} is stale (records {recorded}, the docstring is now {current}): {STALE}"
     body = text.split("\n", 1)[1] if "\n" in text else ""
@@ -175,8 +175,12 @@ def test_source_hash():
 
 
 # -- the message catalog -------------------------------------------------------------------
+TRANSLATED_KEYWORDS = ("hint", "hang_hint", "deadlock_hint", "order_hint", "unfinished_hint", "missing_hint")
+
+
 def _gettext_literals():
-    """(file:line, msgid) for every _("literal", ...) or i18n._("literal", ...) in kit/ and hidden/."""
+    """(file:line, msgid) for every _("literal", ...) or i18n._("literal", ...) in kit/ and hidden/,
+    and every literal passed as hint= or hang_hint= (the message builder translates those)."""
     found = []
     for folder in ("kit", "hidden"):
         for path in sorted((ROOT / folder).rglob("*.py")):
@@ -187,15 +191,21 @@ def _gettext_literals():
                 f = node.func
                 named = (isinstance(f, ast.Name) and f.id == "_") or \
                         (isinstance(f, ast.Attribute) and f.attr == "_")
+                where = f"{path.relative_to(ROOT).as_posix()}:{node.lineno}"
                 arg = node.args[0]
                 if named and isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                    found.append((f"{path.relative_to(ROOT).as_posix()}:{node.lineno}", arg.value))
+                    found.append((where, arg.value))
+                # called(..., hint="...") and hang_hint="..." are translated by the builder
+                for kw in node.keywords:
+                    if kw.arg in TRANSLATED_KEYWORDS and isinstance(kw.value, ast.Constant) \
+                            and isinstance(kw.value.value, str) and kw.value.value.strip():
+                        found.append((where, kw.value.value.strip()))
     return found
 
 
 def test_every_message_has_a_translation_with_the_same_placeholders():
     catalog = i18n.catalog()
-    assert catalog, "kit/locale/zh.toml has no [messages]"
+    assert catalog, "kit/core/locale/zh.toml has no [messages]"
     missing, wrong = [], []
     for where, msgid in _gettext_literals():
         if msgid not in catalog:
@@ -203,8 +213,8 @@ def test_every_message_has_a_translation_with_the_same_placeholders():
         elif i18n.placeholders(catalog[msgid]) != i18n.placeholders(msgid):
             wrong.append(f"{where}: {msgid!r} has {sorted(i18n.placeholders(msgid))}, "
                          f"the translation {sorted(i18n.placeholders(catalog[msgid]))}")
-    assert not missing, "kit/locale/zh.toml has no translation for:\n  " + "\n  ".join(missing)
-    assert not wrong, "kit/locale/zh.toml: placeholders differ:\n  " + "\n  ".join(wrong)
+    assert not missing, "kit/core/locale/zh.toml has no translation for:\n  " + "\n  ".join(missing)
+    assert not wrong, "kit/core/locale/zh.toml: placeholders differ:\n  " + "\n  ".join(wrong)
 
 
 def test_catalog_is_consistent():
@@ -215,4 +225,4 @@ def test_catalog_is_consistent():
         elif i18n.placeholders(zh) != i18n.placeholders(msgid):
             problems.append(f"{msgid!r}: placeholders {sorted(i18n.placeholders(msgid))} became "
                             f"{sorted(i18n.placeholders(zh))}")
-    assert not problems, "kit/locale/zh.toml:\n  " + "\n  ".join(problems)
+    assert not problems, "kit/core/locale/zh.toml:\n  " + "\n  ".join(problems)

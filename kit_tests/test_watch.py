@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kit import meta
+from kit.core import meta
 from kit.learn import common
 
 pytestmark = pytest.mark.once  # the machine's isolation and tools, not the interpreter: one Python

@@ -1,6 +1,6 @@
-"""Hidden checks for bounded_buffer (contract section 11).
+"""Hidden checks for bounded_buffer (docs/contract.md, section 11).
 
-The probes replace ``buffer.cond`` with a ``ControlledCondition`` (``kit/box/conditions.py``)
+The probes replace ``buffer.cond`` with a ``ControlledCondition`` (``kit/sandbox/conditions.py``)
 that decides which waiting thread wakes up and when it runs again, and they run each
 learner call in a named thread (``C1`` = a ``get()``, ``P2`` = a ``put('b')``), one step at a
 time. So the schedules that break wrong code -- an item taken before the woken consumer
@@ -9,7 +9,7 @@ run, and a thread asleep forever is reported with who waits on what and who woke
 """
 from collections import Counter
 
-from kit.judge.check import Shown, called
+from kit.engine.verdict import Shown, called
 
 from . import probes
 
@@ -42,7 +42,7 @@ def _not_done(check, call, actors):
     """NotImplementedError (or any error) in a step: say so plainly, before reading the schedule."""
     for a in actors:
         if a["raised"] and a["raised"]["type"] == "NotImplementedError":
-            check.fail(check.raised(f"{a['call']} ({call})", a["raised"]))
+            check.fail_raised(f"{a['call']} ({call})", a["raised"])
 
 
 def _asleep(check, part) -> str:
@@ -103,7 +103,7 @@ def test_correct_fifo_capacity(check):
             check.fail(called(step, f"{a['call']} did not return: it waited with {i} item(s) in a buffer of "
                               f"capacity {cap}. put must wait only while the buffer is full."))
         if a["raised"]:
-            check.fail(check.raised(step, a["raised"]))
+            check.fail_raised(step, a["raised"])
     full = f"{new} holding {cap} items (full)"
     check.expect(obs["extra_waited"],
                  called(f"put({extra!r}) on {full}", f"It returned at once, and the buffer held "
@@ -120,7 +120,7 @@ def test_correct_fifo_capacity(check):
                               f"After {got!r}, a get() did not return; was the waiting put({extra!r}) woken "
                               "when get() made room? Notify after every popleft."))
         if g["raised"]:
-            check.fail(check.raised(f"get() after {got!r}", g["raised"]))
+            check.fail_raised(f"get() after {got!r}", g["raised"])
     order = ""
     if sorted(map(repr, got)) == sorted(map(repr, want)):
         order = "The right items in the wrong order: get returns the oldest item (first in, first out: popleft)."
@@ -340,7 +340,7 @@ def test_safe_notify(check):
                      f"empty and slept; then {s1} ran again.")
         for x in part["actors"]:
             if x["done"] and x["raised"] and not x["closed"]:
-                check.fail(check.raised(f"{x['call']} (as {x['name']} in {call})", x["raised"]))
+                check.fail_raised(f"{x['call']} (as {x['name']} in {call})", x["raised"])
         if part["result"] == "stuck":
             check.fail(called(call, story, _asleep(check, part), "Nobody is left to notify them.",
                               hint=NOTIFY_HINT))
@@ -367,7 +367,7 @@ def test_safe_no_busy_wait(check):
         call = what
         if not part["blocked"]:
             if a["raised"]:
-                check.fail(check.raised(call, a["raised"]))
+                check.fail_raised(call, a["raised"])
             check.fail(called(call, f"It {_outcome(a)} at once, instead of waiting."))
         tid = obs["threads"][name]
         before, after = (steps[i]["threads"].get(tid) or {} for i in (0, 1))

@@ -1,6 +1,6 @@
 """What the bounded_buffer probes observe: declared once, for the probes and the checks.
 
-An *actor* is one learner call in a thread of its own (``kit.box.conditions.Actor.json``):
+An *actor* is one learner call in a thread of its own (``kit.sandbox.conditions.Actor.json``):
 ``{"name": "C1", "call": "get()", "done", "returned", "raised", "closed", "cpu", "seconds"}``,
 ``closed`` meaning it raised the learner's ``Closed``. A *cond* is
 ``ControlledCondition.state()``: who waits (``waiting``), who was woken and not yet
@@ -8,7 +8,7 @@ running again (``ready``), and the log (``events``: wait, notify, notify_all, wo
 """
 from typing import Any, Dict, List, Optional
 
-from kit.box.observe import Outcome, Setup
+from kit.sandbox.observe import Outcome, Setup
 
 Actor = Dict[str, Any]
 Cond = Dict[str, Any]

@@ -1,6 +1,6 @@
 """Probes for bounded_buffer: the learner's BoundedBuffer with a controlled condition.
 
-``buffer.cond`` is replaced by a ``ControlledCondition`` (``kit/box/conditions.py``): it
+``buffer.cond`` is replaced by a ``ControlledCondition`` (``kit/sandbox/conditions.py``): it
 decides which waiting thread wakes up, and when it runs again, so the bad schedules are
 forced, never hoped for. Every learner call runs in a named thread of its own (an
 *actor*: ``C1`` calls ``get()``, ``P2`` calls ``put('b')``), started one at a time; the
@@ -11,13 +11,13 @@ import threading
 import time
 from typing import Iterator
 
-from kit.box.calls import call, jsonable, learner, new_threads, threads_now
-from kit.box.frames import describe_exception
-from kit.box.conditions import Actors, ControlledCondition
-from kit.box.joingate import JoinGate
-from kit.box.locks import is_reentrant
-from kit.box.lockset import Lockset, raw
-from kit.box.scene import Scene
+from kit.sandbox.calls import call, jsonable, learner, new_threads, threads_now
+from kit.sandbox.frames import describe_exception
+from kit.sandbox.conditions import Actors, ControlledCondition
+from kit.sandbox.joingate import JoinGate
+from kit.sandbox.locks import is_reentrant
+from kit.sandbox.lockset import Lockset, raw
+from kit.sandbox.scene import Scene
 
 from .observe import Close, FifoCapacity, LockHeld, NoBusyWait, Notify, RunProducersConsumers, WhileLoop
 
@@ -616,7 +616,7 @@ def no_busy_wait(window, seed) -> Iterator[NoBusyWait]:
 # -- lock discipline -----------------------------------------------------------------------------------
 def lock_held(seed) -> LockHeld:
     """Every kind of call, one at a time (waits, wake-ups, close included), with every access
-    of ``items`` and ``closed`` recorded with the locks held (``kit.box.lockset``)."""
+    of ``items`` and ``closed`` recorded with the locks held (``kit.sandbox.lockset``)."""
     m = learner(MODULE)
     scene = Scene()
     buf, cc, failed = _buffer(m, scene, 2)

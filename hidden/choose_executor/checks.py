@@ -1,6 +1,6 @@
-"""Hidden checks for choose_executor (contract section 10, and "Speedup checks")."""
-from kit.judge import speedup
-from kit.judge.check import Shown, called
+"""Hidden checks for choose_executor (docs/contract.md, section 10, and "Speedup checks")."""
+from kit.engine import speedup
+from kit.engine.verdict import Shown, called
 
 from . import probes
 
@@ -40,17 +40,17 @@ def test_correct_cpu_results(check):
 def test_parallel_io_overlap(check):
     n = check.rng.randint(16, 32)
     m = check.rng.randint(36, 44)
-    obs = check.run(probes.io_overlap, n=n, m=m, call=f"run_io_bound(f, {n} calls)", timeout=10)
-    call = f"run_io_bound(f, {n} calls) where each call waits (up to {WAIT:g} s) until all {n} are running"
+    obs = check.run(probes.io_overlap, n=n, m=m, call=f"run_io_bound(f, {n} calls)", timeout=2 * probes.ARRIVE + 10)
+    call = f"run_io_bound(f, {n} calls) where each call waits (up to {probes.ARRIVE:g} s) until all {n} are running"
     got = check.returned(call, obs["first"])
     alone = sum(1 for r in (got or []) if r != "together")
     check.expect(isinstance(got, list) and len(got) == n and alone == 0,
-                 called(call, f"The calls were not all running at once (a call waited {WAIT:g} s and gave up): "
+                 called(call, f"The calls were not all running at once (a call waited {probes.ARRIVE:g} s and gave up): "
                               "IO-bound calls spend their time waiting, so run each in a thread of its own, up to "
                               "32 at once (ThreadPoolExecutor(max_workers=min(len(args_list), 32)), not the default "
                               "max_workers, not one call at a time)."))
     call = (f"run_io_bound(f, {m} calls) where each call records how many calls are running at once "
-            "and waits briefly for a 33rd")
+            "waits until 32 are running, then briefly for a 33rd")
     got = check.returned(call, obs["second"])
     check.expect(isinstance(got, list) and len(got) == m and all(isinstance(g, int) for g in got),
                  called(call, returned=got, expected=Shown(f"{m} counts")))

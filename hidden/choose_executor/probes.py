@@ -6,7 +6,7 @@ IO-bound work, threads for CPU-bound work) shows in the check of that property a
 not, by accident, in every other check as a pickling error.
 
 The file rendezvous, the tasks shared with pool_map's probes (``chained``, ``gate``,
-``TaskError``) and the CPU-bound work of the speedup probe come from ``kit.box.cpuwork``.
+``TaskError``) and the CPU-bound work of the speedup probe come from ``kit.sandbox.cpuwork``.
 """
 import os
 import shutil
@@ -15,14 +15,17 @@ import threading
 import time
 from typing import Iterator
 
-from kit.box.calls import call, child_processes, jsonable, learner
-from kit.box.cpuwork import (available_cpus, chained, count, gate, learner_rounds, TaskError, touch, WAIT,
-                             wait_until, work_pid)
+from kit.sandbox.calls import call, child_processes, jsonable, learner
+from kit.sandbox.cpuwork import (available_cpus, chained, count, gate, learner_rounds, TaskError, touch, WAIT,
+                                 wait_until, work_pid)
 
 from .observe import CpuProcesses, CpuResults, IoNoProcesses, IoOverlap, IoResults, Spawn, SpeedupStep
 
 CAP = 32
-HOLD = 0.4   # a call of the cap test waits this long for a 33rd call to start
+# Time only decides the failing paths, so a loaded machine (one CPU, 32 threads to start)
+# slows correct code down but never fails it:
+ARRIVE = 3.0  # a call waits this long for the others to be running with it, then gives up
+HOLD = 0.4    # once 32 calls are running, each waits this long more for a 33rd to start
 
 
 # -- calls (module level, importable by name: run_cpu_bound runs them in other processes) --
@@ -50,7 +53,7 @@ def _failing_call(d, i, x, bad, mode):
 def _together(d, i, n):
     """Arrive, then wait until all n calls have arrived (or one of them gave up)."""
     touch(os.path.join(d, f"arrive{i}"))
-    ok = wait_until(lambda: count(d, "arrive") >= n or os.path.exists(os.path.join(d, "gaveup")), WAIT)
+    ok = wait_until(lambda: count(d, "arrive") >= n or os.path.exists(os.path.join(d, "gaveup")), ARRIVE)
     if not ok or count(d, "arrive") < n:
         touch(os.path.join(d, "gaveup"))
         return "alone"
@@ -58,16 +61,29 @@ def _together(d, i, n):
 
 
 def _crowd(d, i):
-    """Enter, then wait until a 33rd call is running at the same time, or HOLD s; return the peak seen."""
+    """Enter; wait until 32 calls are running at once (ARRIVE s at most), then HOLD s more
+    for a 33rd; return the peak seen. The first call to see 32 leaves "full" (the calls
+    after it need not wait for 32 again), one that gives up leaves "low" (serial code: the
+    next calls need not wait either), one that sees a 33rd leaves "over"."""
     mine = os.path.join(d, f"in{i}")
     touch(mine)
     peak = count(d, "in")
-    deadline = time.monotonic() + HOLD
-    while time.monotonic() < deadline and peak <= CAP and not os.path.exists(os.path.join(d, "low")):
-        time.sleep(0.005)
-        peak = max(peak, count(d, "in"))
-    if peak < CAP:
-        touch(os.path.join(d, "low"))  # serial code: the next calls need not wait again
+
+    def seen(*names):
+        return any(os.path.exists(os.path.join(d, name)) for name in names)
+
+    wait_until(lambda: max(peak, count(d, "in")) >= CAP or seen("full", "low", "over"), ARRIVE)
+    peak = max(peak, count(d, "in"))
+    if peak >= CAP:
+        touch(os.path.join(d, "full"))
+        deadline = time.monotonic() + HOLD
+        while time.monotonic() < deadline and peak <= CAP and not seen("over"):
+            time.sleep(0.005)
+            peak = max(peak, count(d, "in"))
+        if peak > CAP:
+            touch(os.path.join(d, "over"))
+    elif not seen("full", "over"):
+        touch(os.path.join(d, "low"))
     os.remove(mine)
     return peak
 
@@ -135,10 +151,10 @@ def io_overlap(n, m, seed) -> IoOverlap:
     mod = learner("choose_executor")
     d1, d2 = _tmp(), _tmp()
     try:
-        first = call(mod.run_io_bound, _together, [(d1, i, n) for i in range(n)], timeout=2 * WAIT + 2)
+        first = call(mod.run_io_bound, _together, [(d1, i, n) for i in range(n)], timeout=ARRIVE + 3)
         out = {"first": jsonable(first)}
         if not first["hung"] and first["raised"] is None and first["returned"] == ["together"] * n:
-            second = call(mod.run_io_bound, _crowd, [(d2, i) for i in range(m)], timeout=2 * HOLD + 3)
+            second = call(mod.run_io_bound, _crowd, [(d2, i) for i in range(m)], timeout=ARRIVE + HOLD + 3)
             out["second"] = jsonable(second)
         return out
     finally:

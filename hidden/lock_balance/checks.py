@@ -1,10 +1,10 @@
-"""Hidden checks for lock_balance (contract section 3).
+"""Hidden checks for lock_balance (docs/contract.md, section 3).
 
 The probes replace ``account.lock`` with a tracked lock and watch ``balance`` (lockset and
-epochs, see ``kit/box/lockset.py``): the verdicts do not depend on thread switches happening
+epochs, see ``kit/sandbox/lockset.py``): the verdicts do not depend on thread switches happening
 by luck, so they are the same on every Python.
 """
-from kit.judge.check import Shown, called
+from kit.engine.verdict import Shown, called
 
 from . import probes
 

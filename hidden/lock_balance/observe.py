@@ -1,7 +1,7 @@
 """What the lock_balance probes observe: declared once, for the probes and the checks."""
 from typing import Any, Dict, List
 
-from kit.box.observe import Outcome, Setup, Workers
+from kit.sandbox.observe import Outcome, Setup, Workers
 
 
 class DepositWithdraw(Setup, total=False):

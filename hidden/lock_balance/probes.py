@@ -2,17 +2,17 @@
 
 ``account.lock`` is replaced by a ``TrackedLock`` (as reentrant as the learner's own
 lock) and ``balance`` is watched: every read and write made by the learner's methods is
-recorded with the locks held and the epoch of the hold (``kit.box.lockset``). The
+recorded with the locks held and the epoch of the hold (``kit.sandbox.lockset``). The
 verdicts come from those records (deterministic on every Python), and the directed
 interleaving makes an unprotected update really lose a deposit.
 """
 import threading
 
-from kit.box.calls import call, call_watching, jsonable, learner, new_threads, threads_now
-from kit.box.locks import is_reentrant
-from kit.box.lockset import Lockset, raw
-from kit.box.scene import Scene, outcomes, run_workers
-from kit.box.schedule import Interleaver
+from kit.sandbox.calls import call, call_watching, jsonable, learner, new_threads, threads_now
+from kit.sandbox.locks import is_reentrant
+from kit.sandbox.lockset import Lockset, raw
+from kit.sandbox.scene import Scene, outcomes, run_workers
+from kit.sandbox.schedule import Interleaver
 
 from .observe import AtomicChange, DepositWithdraw, LockHeld, NoLostUpdate, ReleasedOnError, RunThreads
 

@@ -1,10 +1,10 @@
-"""Hidden checks for lock_ordering (contract section 5).
+"""Hidden checks for lock_ordering (docs/contract.md, section 5).
 
 The probes bring their own accounts (any object with .id, .balance and .lock will do):
 non-reentrant tracked locks, a watched balance, rendezvous so that a wrong lock order
 deadlocks every time, and a wait-for graph that names the cycle instead of hanging.
 """
-from kit.judge.check import Shown, called
+from kit.engine.verdict import Shown, called
 
 from . import probes
 

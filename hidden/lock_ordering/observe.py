@@ -6,7 +6,7 @@ raised is ``lock_balance.InsufficientFunds``).
 """
 from typing import Any, Dict, List, TypedDict
 
-from kit.box.observe import Outcome, Workers
+from kit.sandbox.observe import Outcome, Workers
 
 
 class TransferCase(TypedDict, total=False):

@@ -1,15 +1,15 @@
 """Probes for lock_ordering: the learner's transfer() on the probe's own accounts.
 
 Accounts have an ``id``, a watched ``balance`` and a ``TrackedLock`` (not reentrant, like
-a ``threading.Lock``). A rendezvous (``kit.box.schedule.Rendezvous``) makes two transfers
+a ``threading.Lock``). A rendezvous (``kit.sandbox.schedule.Rendezvous``) makes two transfers
 that take their locks in opposite orders deadlock every time; the wait-for graph names
 the cycle and breaks it (``Deadlock`` in the thread that closes it), so a wrong order
 costs a precise message, never a hung grader.
 """
-from kit.box.calls import call, jsonable, learner
-from kit.box.lockset import Lockset, raw
-from kit.box.scene import Scene, run_workers
-from kit.box.schedule import Rendezvous
+from kit.sandbox.calls import call, jsonable, learner
+from kit.sandbox.lockset import Lockset, raw
+from kit.sandbox.scene import Scene, run_workers
+from kit.sandbox.schedule import Rendezvous
 
 from .observe import LocksHeld, MovesMoney, NoDeadlock, SelfTransfer, Stress
 

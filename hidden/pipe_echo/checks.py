@@ -1,8 +1,8 @@
-"""Hidden checks for pipe_echo (contract section 8)."""
+"""Hidden checks for pipe_echo (docs/contract.md, section 8)."""
 import hashlib
 import random
 
-from kit.judge.check import Shown, called
+from kit.engine.verdict import Shown, called
 
 from . import probes
 
@@ -75,7 +75,7 @@ def test_correct_echo_worker(check):
     obs = check.run(probes.echo_worker, messages=messages, call=call)
     w = obs.get("worker")
     if w is not None and w["raised"]:
-        check.fail(check.raised(call, w["raised"]))
+        check.fail_raised(call, w["raised"])
     if "stuck_at" in obs or "eof_at" in obs:
         msg = obs.get("stuck_at", obs.get("eof_at"))
         check.fail(called(call, f"Sent {msg!r} and " + ("got no echo within 1.5 s" if "stuck_at" in obs else
@@ -99,16 +99,16 @@ def test_safe_eof(check):
             "parent's end without sending None")
     obs = check.run(probes.eof, messages=messages, start_method="spawn", timeout=12, call=call)
     if obs["raised"] and (obs["raised"]["type"] == "NotImplementedError" or obs["echoes"] != messages):
-        check.fail(check.raised(call, obs["raised"]))
+        check.fail_raised(call, obs["raised"])
     check.expect("stuck_at" not in obs and "eof_at" not in obs and obs["echoes"] == messages,
                  called(call, f"The echoes were {obs['echoes']!r}, expected {messages!r} before the end was closed."))
     check.expect(not obs["alive"],
                  called(call, "After the parent closed its end, the worker was still running 2 s later: "
                               "conn.recv() raises EOFError when the other end is closed; stop the loop then."))
     if obs["raised"]:
-        check.fail(check.raised(call, obs["raised"])
-                   + (" conn.recv() raises EOFError once the other end is closed: catch it, close conn and "
-                      "return normally (exit code 0)." if obs["raised"]["type"] == "EOFError" else ""))
+        check.fail_raised(call, obs["raised"],
+                          (" conn.recv() raises EOFError once the other end is closed: catch it, close conn and "
+                           "return normally (exit code 0)." if obs["raised"]["type"] == "EOFError" else ""))
     check.expect(obs["exitcode"] == 0,
                  called(call, f"After the parent closed its end, the worker exited with code {obs['exitcode']}, "
                               "expected 0: return normally."))
@@ -132,6 +132,6 @@ def test_correct_spawn(check):
         call = f"{name}({arg!r}) under spawn"
         r = obs[name]
         if r["raised"] and r["raised"]["type"] != "NotImplementedError":
-            check.fail(check.raised(call, r["raised"]) + PICKLE_HINT)
+            check.fail_raised(call, r["raised"], PICKLE_HINT)
         got = check.returned(call, r)
         check.expect(got == expected, called(call, returned=got, expected=expected))

@@ -1,7 +1,7 @@
 """What the pipe_echo probes observe: declared once, for the probes and the checks."""
 from typing import Any, Dict, List, Optional, TypedDict, Union
 
-from kit.box.observe import Outcome
+from kit.sandbox.observe import Outcome
 
 
 class Roundtrip(TypedDict, total=False):

@@ -10,7 +10,8 @@ import random
 import threading
 import time
 
-from kit.box.calls import call, child_processes, jsonable, learner
+from kit.sandbox.calls import call, child_processes, jsonable, learner
+from kit.sandbox.frames import describe_exception
 
 from .observe import EchoWorker, Eof, PingPong, Roundtrip, Spawn
 
@@ -89,7 +90,6 @@ def echo_worker(messages, seed) -> EchoWorker:
 
 def _run_echo_worker(conn, report):
     """Spawn child side of ``eof``: run the learner's echo_worker; report an exception on ``report``."""
-    from kit.box.frames import describe_exception
     m = learner("pipe_echo")
     try:
         m.echo_worker(conn)

@@ -1,8 +1,8 @@
-"""Hidden checks for pool_map (contract section 9, and "Speedup checks")."""
+"""Hidden checks for pool_map (docs/contract.md, section 9, and "Speedup checks")."""
 import os
 
-from kit.judge import speedup
-from kit.judge.check import Shown, called
+from kit.engine import speedup
+from kit.engine.verdict import Shown, called
 
 from . import probes
 

@@ -1,8 +1,8 @@
 """What the pool_map probes observe: declared once, for the probes and the checks."""
 from typing import Any, Dict, List, TypedDict
 
-from kit.box.cpuwork import Ready, RoundOut
-from kit.box.observe import Outcome
+from kit.sandbox.cpuwork import Ready, RoundOut
+from kit.sandbox.observe import Outcome
 
 
 class Results(TypedDict, total=False):
@@ -34,4 +34,4 @@ class Spawn(TypedDict, total=False):
 
 class SpeedupStep(Ready, RoundOut, total=False):
     """What a speedup probe yields: ``Ready`` first (with the small first call), then one
-    ``RoundOut`` per timed round the judge asks for (kit.box.cpuwork.learner_rounds)."""
+    ``RoundOut`` per timed round the judge asks for (kit.sandbox.cpuwork.learner_rounds)."""

@@ -7,7 +7,7 @@ later one has failed (the first error in time is not the first in item order), a
 the gate of ``processes`` holds every task until the probe has counted the workers.
 
 The rendezvous helpers, the tasks and the CPU-bound work of the speedup probe that
-choose_executor's probes use as well live in ``kit.box.cpuwork``.
+choose_executor's probes use as well live in ``kit.sandbox.cpuwork``.
 """
 import os
 import shutil
@@ -16,9 +16,9 @@ import threading
 import time
 from typing import Iterator
 
-from kit.box.calls import call, child_processes, jsonable, learner
-from kit.box.cpuwork import (available_cpus, chained, count, gate, learner_rounds, TaskError, touch, WAIT,
-                             wait_until, work_pid)
+from kit.sandbox.calls import call, child_processes, jsonable, learner
+from kit.sandbox.cpuwork import (available_cpus, chained, count, gate, learner_rounds, TaskError, touch, WAIT,
+                                 wait_until, work_pid)
 
 from .observe import Cleanup, FirstError, Processes, Results, Spawn, SpeedupStep
 
@@ -29,7 +29,7 @@ def _track_pools():
     Holding a reference keeps a pool the learner forgot to close from being torn down by
     the garbage collector at return, which would hide the leak a longer program has.
     Installed once, when this module is imported: before the sandbox's integrity baseline
-    (``kit.box.integrity``), so the wrappers are the ones any later change is compared with.
+    (``kit.sandbox.integrity``), so the wrappers are the ones any later change is compared with.
     The log says what to hint at; the verdict rests on the processes still there.
     """
     import multiprocessing.pool as mpp

@@ -1,5 +1,5 @@
-"""Hidden checks for process_basics (contract section 6)."""
-from kit.judge.check import Shown, called
+"""Hidden checks for process_basics (docs/contract.md, section 6)."""
+from kit.engine.verdict import Shown, called
 
 from . import probes
 
@@ -94,15 +94,15 @@ def test_correct_spawn(check):
             "closure only works under fork. Pass `target` itself to Process, defined at module level.")
     r = obs["run"]
     if r["raised"] and not r["raised"]["type"] == "NotImplementedError":
-        check.fail(check.raised(call, r["raised"]) + hint)
+        check.fail_raised(call, r["raised"], hint)
     got = check.returned(call, r)
     check.expect(got == codes, called(call, returned=got, expected=codes))
     sq = obs["square"]
     what = f"SquareProcess({values}, q) under spawn; p.start(); q.get(); p.join()"
     check.returned(f"SquareProcess({values}, q) under spawn", sq["construct"])
     if sq["start"]["raised"] and sq["start"]["raised"]["type"] != "NotImplementedError":
-        check.fail(check.raised("p.start() under spawn", sq["start"]["raised"])
-                   + " Under spawn the Process object is pickled to the child: everything it holds must pickle.")
+        check.fail_raised("p.start() under spawn", sq["start"]["raised"],
+                          " Under spawn the Process object is pickled to the child: everything it holds must pickle.")
     check.returned("p.start() under spawn", sq["start"])
     got = sq.get("got")
     expected = [v * v for v in values]

@@ -1,7 +1,7 @@
 """What the process_basics probes observe: declared once, for the probes and the checks."""
 from typing import Any, Dict, List, Optional, TypedDict
 
-from kit.box.observe import Outcome
+from kit.sandbox.observe import Outcome
 
 
 class ExitCodes(TypedDict, total=False):

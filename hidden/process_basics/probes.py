@@ -16,8 +16,8 @@ import threading
 import time
 from typing import Iterator
 
-from kit.box.calls import call, child_processes, jsonable, learner
-from kit.box.frames import joining
+from kit.sandbox.calls import call, child_processes, jsonable, learner
+from kit.sandbox.frames import joining
 
 from .observe import AllJoined, ExitCodes, Overlap, Spawn, SquareRun
 

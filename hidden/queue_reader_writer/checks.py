@@ -1,8 +1,8 @@
-"""Hidden checks for queue_reader_writer (contract section 7)."""
+"""Hidden checks for queue_reader_writer (docs/contract.md, section 7)."""
 import signal
 from collections import Counter
 
-from kit.judge.check import Shown, called
+from kit.engine.verdict import Shown, called
 
 from . import probes
 

@@ -1,7 +1,7 @@
 """What the queue_reader_writer probes observe: declared once, for the probes and the checks."""
 from typing import Any, Dict, List, Optional, TypedDict
 
-from kit.box.observe import Outcome
+from kit.sandbox.observe import Outcome
 
 
 class Writer(TypedDict, total=False):
@@ -37,7 +37,7 @@ class Large(TypedDict, total=False):
 class NoTerminate(TypedDict, total=False):
     """The signals it sent (terminate(), kill()) reach the judge from the audit hook (the run's signals)."""
     out: Outcome
-    left: List[Dict[str, Any]]       # its processes still there when it returned (kit.box.calls.child_processes)
+    left: List[Dict[str, Any]]       # its processes still there when it returned (kit.sandbox.calls.child_processes)
 
 
 class Spawn(TypedDict, total=False):

@@ -17,7 +17,7 @@ import threading
 import time
 from typing import Iterator
 
-from kit.box.calls import call, child_processes, is_helper, jsonable, learner
+from kit.sandbox.calls import call, child_processes, is_helper, jsonable, learner
 
 from .observe import Large, NoTerminate, Pipeline, Reader, Spawn, Writer
 

@@ -1,10 +1,10 @@
-"""Hidden checks for rlock_ledger (contract section 4).
+"""Hidden checks for rlock_ledger (docs/contract.md, section 4).
 
 The probes give the Ledger a tracked lock (reentrant, except in ``safe.reentrant``, which
 uses the learner's own kind), watch ``total`` and ``entries``, and observe the calls of
 ``record`` through a subclass, as the contract allows.
 """
-from kit.judge.check import Shown, called
+from kit.engine.verdict import Shown, called
 
 from . import probes
 

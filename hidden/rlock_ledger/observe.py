@@ -1,7 +1,7 @@
 """What the rlock_ledger probes observe: declared once, for the probes and the checks."""
 from typing import Any, Dict, List, Optional
 
-from kit.box.observe import Outcome, Setup, Workers
+from kit.sandbox.observe import Outcome, Setup, Workers
 
 
 class RecordSnapshot(Setup, total=False):

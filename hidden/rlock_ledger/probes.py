@@ -6,11 +6,11 @@ Lock-for-RLock mistake costs only the check that names it.
 """
 import threading
 
-from kit.box.calls import call, jsonable, learner
-from kit.box.locks import is_reentrant
-from kit.box.lockset import Lockset, raw
-from kit.box.scene import Scene, run_workers
-from kit.box.schedule import Interleaver
+from kit.sandbox.calls import call, jsonable, learner
+from kit.sandbox.locks import is_reentrant
+from kit.sandbox.lockset import Lockset, raw
+from kit.sandbox.scene import Scene, run_workers
+from kit.sandbox.schedule import Interleaver
 
 from .observe import BatchAtomic, Concurrent, ErrorMidway, RecordSnapshot, Reentrant
 

@@ -1,5 +1,5 @@
-"""Hidden checks for thread_subclass (contract section 2)."""
-from kit.judge.check import called
+"""Hidden checks for thread_subclass (docs/contract.md, section 2)."""
+from kit.engine.verdict import called
 
 from . import probes
 

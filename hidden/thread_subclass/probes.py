@@ -10,7 +10,7 @@ import io
 import sys
 import threading
 
-from kit.box.calls import call, call_watching, jsonable, learner
+from kit.sandbox.calls import call, call_watching, jsonable, learner
 
 from .observe import Attr, Error, LazyStart, Name, Overlap, PerInstance, Result, ThreadApi
 

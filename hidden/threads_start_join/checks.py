@@ -1,5 +1,5 @@
-"""Hidden checks for threads_start_join (contract section 1)."""
-from kit.judge.check import Shown, called
+"""Hidden checks for threads_start_join (docs/contract.md, section 1)."""
+from kit.engine.verdict import Shown, called
 
 from . import probes
 

@@ -1,7 +1,7 @@
 """What the threads_start_join probes observe: declared once, for the probes and the checks."""
 from typing import List, TypedDict
 
-from kit.box.observe import Outcome
+from kit.sandbox.observe import Outcome
 
 
 class Results(TypedDict, total=False):

@@ -7,8 +7,8 @@ thread returns while the other calls are provably still running: on every run.
 """
 import threading
 
-from kit.box.calls import call, call_watching, jsonable, learner, new_threads, threads_now
-from kit.box.joingate import JoinGate
+from kit.sandbox.calls import call, call_watching, jsonable, learner, new_threads, threads_now
+from kit.sandbox.joingate import JoinGate
 
 from .observe import AllJoined, FirstError, Overlap, OwnThreads, Results
 

@@ -9,8 +9,8 @@ import argparse
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .. import meta
-from ..i18n import _
+from kit.core import meta
+from kit.core.i18n import _
 from . import common
 from .run import run_tests
 

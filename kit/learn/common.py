@@ -12,8 +12,9 @@ import sys
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from .. import ROOT, meta
-from ..i18n import _, title
+from kit import ROOT
+from kit.core import meta
+from kit.core.i18n import _, title
 from .run import Result, first_lines
 
 EXERCISES = ROOT / "exercises"

@@ -7,8 +7,8 @@ What was seen is kept in ``.kit-hints.json``, shared with ``watch``'s ``h`` key.
 """
 import argparse
 
-from .. import meta
-from ..i18n import _, hints, title
+from kit.core import meta
+from kit.core.i18n import _, hints, title
 from . import common
 
 

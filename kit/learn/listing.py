@@ -6,8 +6,8 @@
 import argparse
 from pathlib import Path
 
-from .. import meta
-from ..i18n import _, title
+from kit.core import meta
+from kit.core.i18n import _, title
 from . import common
 
 

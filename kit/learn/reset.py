@@ -19,8 +19,9 @@ import time
 from pathlib import Path
 from typing import Optional, Tuple
 
-from .. import ROOT, meta
-from ..i18n import _
+from kit import ROOT
+from kit.core import meta
+from kit.core.i18n import _
 from . import common
 
 STUBS = Path(__file__).resolve().parent / "stubs"

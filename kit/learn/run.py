@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional, Tuple
 
-from .. import ROOT, proc
-from ..i18n import _
+from kit import ROOT
+from kit.core import proc
+from kit.core.i18n import _
 
 TESTS = ROOT / "tests"
 _TIMEOUT_BANNER = re.compile(rb"^\++ Timeout \++\s*$", re.M)

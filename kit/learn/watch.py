@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from .. import meta
-from ..i18n import _, instructions_path, title
+from kit.core import meta
+from kit.core.i18n import _, instructions_path, title
 from . import common, hint, listing
 from .run import Result, first_lines, run_tests
 

@@ -1,0 +1,190 @@
+"""The report files of one grade, all written from one ``Report`` (``kit.core.results``):
+terminal, Gradescope's results.json, JUnit, Markdown (summary.md) and report.json.
+
+Scoring is the model's (``kit.core.results``): passed checks earn their points, an
+inconclusive check is left out of the score and the maximum.
+"""
+import json
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from kit.core import meta
+from kit.core.i18n import _, summary, title
+from kit.core.results import Report, Result, Status
+
+FILES = {"gradescope": "results.json", "junit": "junit.xml", "markdown": "summary.md",
+         "json": "report.json"}
+MARK = {Status.PASSED: "✓", Status.FAILED: "✗", Status.INCONCLUSIVE: "?", Status.ERROR: "!"}
+
+
+def _figures(r: Result) -> str:
+    f = {k: v for k, v in r.figures.items() if k != "seconds"}
+    return ", ".join(f"{k} {v}" for k, v in f.items())
+
+
+def _table():
+    """The metadata table's exercises by name ({} for a report read without it: the English
+    the report carries will do)."""
+    try:
+        return {e.name: e for e in meta.load()}
+    except Exception:  # noqa: BLE001 - a report is still shown without the table
+        return {}
+
+
+def terminal(rep: Report, quiet: bool = False) -> str:
+    """The grade as the learner reads it: an exercise not started yet is one line; a started
+    one shows its failing checks (summary and the message's first lines); then the score
+    and what to do next. ``quiet``: the score line only."""
+    info = rep.info
+    head = _("Score: {score}/{max} ({percent}%) for {submission}  [seed {seed}, Python {python}, "
+             "start method {method}, {available} of {cpus} CPUs, {seconds} s]",
+             score=f"{rep.score:g}", max=f"{rep.max:g}", percent=f"{rep.percent:g}",
+             submission=info["submission"], seed=info["seed"], python=info["python"],
+             method=info["start_method"], available=info["cpus_available"], cpus=info["cpus"],
+             seconds=info["seconds"])
+    if quiet:
+        return head
+    known = _table()
+    checks = {c.key: c for e in known.values() for c in e.checks}
+    lines, first = [], None
+    for ex in rep.exercises:
+        shown = title(known[ex.name]) if ex.name in known else ex.title
+        score = f"{ex.score:>4g}/{ex.max:<3g} {ex.name:<20}"
+        if first is None and ex.score < ex.max:
+            first = (ex.name, shown)
+        if ex.untouched:
+            lines.append(f"{score} · " + _("not started: {title}", title=shown))
+            continue
+        lines.append(f"{score} {'✓' if ex.score >= ex.max else '✗'} {shown}")
+        for r in ex.checks:
+            figures = _figures(r)
+            if r.status is Status.PASSED and not figures:
+                continue
+            text = summary(checks[r.key]) if r.key in checks else r.summary
+            lines.append(f"    {MARK[r.status]} {r.check} ({r.points:g}): {text}")
+            if figures:
+                lines.append("        " + _("measured: {figures}", figures=figures))
+            if r.status is not Status.PASSED and r.message:
+                message = [ln for ln in r.message.splitlines() if ln.strip()]
+                lines += ["        " + ln for ln in message[:3]]
+                if len(message) > 3:
+                    lines.append("        " + _("… ({n} more lines in summary.md and report.json)",
+                                                n=len(message) - 3))
+    for f in info.get("refused_files", []):
+        lines.append("  " + _("left out: {why}", why=f["why"]))
+    lines += ["", head]
+    if first is not None:
+        lines.append(_("Next: {name}: {title}. Stuck? nox -s hint -- {name}", name=first[0], title=first[1]))
+    elif rep.max:
+        lines.append(_("Full marks on every exercise graded."))
+    return "\n".join(lines)
+
+
+def gradescope(rep: Report, visibility: str = "visible", stdout_visibility: str = "hidden") -> dict:
+    """Gradescope's results.json; ``visibility`` applies to every test and to the whole result."""
+    info = rep.info
+    tests = []
+    for r in rep.results:
+        inconclusive = r.status is Status.INCONCLUSIVE
+        out = r.message or ("" if r.status is Status.PASSED else r.status.value)
+        if _figures(r):
+            out = (out + "\n" if out else "") + "measured: " + _figures(r)
+        tests.append({
+            "name": f"{r.exercise}: {r.check}",
+            "name_format": "text",
+            "score": r.earned,
+            "max_score": 0 if inconclusive else r.points,
+            "status": "passed" if r.status in (Status.PASSED, Status.INCONCLUSIVE) else "failed",
+            "output": ("inconclusive (left out of the total): " + out) if inconclusive else out,
+            "output_format": "text",
+            "tags": [r.exercise, r.check.split(".")[0]],
+            "visibility": visibility,
+            "extra_data": {"key": r.key, "verdict": r.status.value, "reason": r.reason.value, "figures": r.figures},
+        })
+    return {"score": rep.score, "execution_time": info["seconds"],
+            "output": terminal(rep, quiet=True), "output_format": "text",
+            "visibility": visibility, "stdout_visibility": stdout_visibility,
+            "extra_data": dict({k: info[k] for k in ("seed", "python", "start_method", "cpus",
+                                                     "cpus_available", "submission")},
+                               tamper=rep.tamper, isolation=info.get("isolation", {}).get("level")),
+            "tests": tests}
+
+
+def junit(rep: Report) -> bytes:
+    suites = ET.Element("testsuites", name="concurrency-kit", tests=str(len(rep.results)))
+    info = rep.info
+    for ex in rep.exercises:
+        rs = ex.checks
+        suite = ET.SubElement(
+            suites, "testsuite", name=ex.name, tests=str(len(rs)),
+            failures=str(sum(r.status is Status.FAILED for r in rs)),
+            errors=str(sum(r.status is Status.ERROR for r in rs)),
+            skipped=str(sum(r.status is Status.INCONCLUSIVE for r in rs)),
+            time=str(sum(r.figures.get("seconds", 0) for r in rs)))
+        props = ET.SubElement(suite, "properties")
+        for k in ("seed", "python", "start_method", "cpus", "cpus_available"):
+            ET.SubElement(props, "property", name=k, value=str(info[k]))
+        for r in rs:
+            case = ET.SubElement(suite, "testcase", classname=ex.name, name=r.check,
+                                 time=str(r.figures.get("seconds", 0)))
+            cprops = ET.SubElement(case, "properties")
+            ET.SubElement(cprops, "property", name="points", value=f"{r.points:g}")
+            if r.reason.value:
+                ET.SubElement(cprops, "property", name="reason", value=r.reason.value)
+            for k, v in r.figures.items():
+                ET.SubElement(cprops, "property", name=k, value=str(v))
+            first = r.message.splitlines()[0] if r.message else ""
+            if r.status is Status.FAILED:
+                ET.SubElement(case, "failure", message=first or "failed").text = r.message
+            elif r.status is Status.ERROR:
+                ET.SubElement(case, "error", message=first or "error").text = r.message
+            elif r.status is Status.INCONCLUSIVE:
+                ET.SubElement(case, "skipped", message="inconclusive: " + first).text = r.message
+    return ET.tostring(suites, encoding="utf-8", xml_declaration=True)
+
+
+def markdown(rep: Report) -> str:
+    info = rep.info
+    out = [f"## Grade: {rep.score:g} / {rep.max:g} ({rep.percent:g}%)", "",
+           f"Submission `{info['submission']}` · seed {info['seed']} · Python {info['python']} · "
+           f"start method {info['start_method']} · {info['cpus_available']} of {info['cpus']} CPUs · "
+           f"{info['seconds']} s · isolation {info.get('isolation', {}).get('level', '?')}", ""]
+    if rep.tamper:
+        out += ["**Tamper flag: the submission reached into the grader** (see the checks marked below).", ""]
+    out += ["| exercise | points | failed checks |", "|---|---|---|"]
+    for ex in rep.exercises:
+        bad = [r.check + (" (inconclusive)" if r.status is Status.INCONCLUSIVE else "")
+               for r in ex.checks if r.status is not Status.PASSED]
+        out.append(f"| {ex.name} | {ex.score:g} / {ex.max:g} | {', '.join(bad) or '—'} |")
+    speed = [r for r in rep.results if r.timing]
+    if speed:
+        out += ["", "Measured speedups:", ""]
+        out += [f"- {r.key}: {r.status.value}; {_figures(r)}" for r in speed]
+    fails = [r for r in rep.results if r.status in (Status.FAILED, Status.ERROR)]
+    if fails:
+        out += ["", "<details><summary>Messages</summary>", ""]
+        for r in fails:
+            out += [f"**{r.key}**", "", "```", r.message, "```", ""]
+        out.append("</details>")
+    return "\n".join(out) + "\n"
+
+
+def write_all(rep: Report, out: Path, step_summary: bool = False) -> None:
+    """Every report file into ``out``; ``step_summary``: summary.md is also appended to
+    ``$GITHUB_STEP_SUMMARY`` when that is set (only the caller knows if it should be)."""
+    out = Path(out)
+    (out / FILES["gradescope"]).write_text(json.dumps(gradescope(rep), indent=2, ensure_ascii=False))
+    (out / FILES["junit"]).write_bytes(junit(rep))
+    md = markdown(rep)
+    (out / FILES["markdown"]).write_text(md)
+    (out / FILES["json"]).write_text(json.dumps(rep.to_dict(), indent=2, ensure_ascii=False))
+    path = os.environ.get("GITHUB_STEP_SUMMARY") if step_summary else None
+    if path:
+        with open(path, "a") as f:
+            f.write(md)
+
+
+def read(path: Path) -> Report:
+    """A report.json back as the model."""
+    return Report.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
