@@ -99,6 +99,10 @@ def _check_checks(name: str, path: Path, tree: ast.Module, rubric: List[str], pr
     if probes_tree is None:
         return
     defined = {n.name: n for n in probes_tree.body if isinstance(n, ast.FunctionDef)}
+    # Other module-level names (a limit the message quotes, imported or assigned) are not probes.
+    constants = {t.id for n in probes_tree.body if isinstance(n, (ast.Assign, ast.AnnAssign))
+                 for t in (n.targets if isinstance(n, ast.Assign) else [n.target]) if isinstance(t, ast.Name)}
+    constants |= {a.asname or a.name for n in probes_tree.body if isinstance(n, ast.ImportFrom) for a in n.names}
     observed = {n.name for n in observe_tree.body if isinstance(n, ast.ClassDef)} if observe_tree else set()
     used = {}
     for node in ast.walk(tree):
@@ -107,7 +111,8 @@ def _check_checks(name: str, path: Path, tree: ast.Module, rubric: List[str], pr
     for probe, line in sorted(used.items(), key=lambda kv: kv[1]):
         fn = defined.get(probe)
         if fn is None:
-            problems.append(f"{rel(path)}:{line}: uses probes.{probe}, which hidden/{name}/probes.py does not define")
+            if probe not in constants:
+                problems.append(f"{rel(path)}:{line}: uses probes.{probe}, which hidden/{name}/probes.py does not define")
             continue
         ann = fn.returns
         if ann is None:
