@@ -91,10 +91,17 @@ def tests(session: nox.Session) -> None:
     # What measures the machine, not the interpreter (the selftest's speedup checks, the
     # agreement of check with grade, and the tests marked `once`: isolation, batches,
     # platforms, the watch loop) runs on one Python, the one nox runs on; the rest on all.
-    same = session.python == "{}.{}".format(*sys.version_info[:2])
+    # The selftest runs whole there; each other Python runs its shard: solutions, stubs,
+    # every alternative and attack, a covering set of mutants (every check's detection path)
+    # and a quarter of the other mutants, so that every mutant also runs on a second Python.
+    main = "{}.{}".format(*sys.version_info[:2])
+    same = session.python == main
     select = [] if same else ["-m", "not once"]
-    session.run("python", "-m", "pytest", *(session.posargs or ["kit_tests", *select]),
-                env={"PYTHONPATH": str(ROOT), "KIT_SELFTEST_TIMING": "1" if same else "0"})
+    others = [p for p in PYTHONS if p != main]
+    shard = "" if same or session.python not in others else f"{others.index(session.python) + 1}/{len(others)}"
+    session.run("python", "-m", "pytest", *(session.posargs or ["kit_tests", *select, "--durations=12"]),
+                env={"PYTHONPATH": str(ROOT), "KIT_SELFTEST_TIMING": "1" if same else "0",
+                     "KIT_SELFTEST_SHARD": shard})
 
 
 @nox.session(default=False)
