@@ -178,3 +178,15 @@ def test_one_cpu_makes_speedup_inconclusive_and_keeps_every_other_point(tmp_path
     assert {status[k] for k in timing} == {"inconclusive"}, status
     assert all(s == "passed" for k, s in status.items() if k not in timing), status
     assert data["score"] == data["max"] == 16
+
+
+@pytest.mark.parametrize("load, hung", [(0.0, True), (1000.0, False)])
+def test_time_limits_stretch_with_the_machines_load(monkeypatch, load, hung):
+    # Correct code slowed down by other jobs is not a hang: the limits of call() and of the
+    # sandbox stretch with the load (up to MAX_SLOW); on a quiet machine they do not.
+    from kit.engine import runner
+    monkeypatch.setattr(runner.os, "getloadavg", lambda: (load, load, load))
+    r = sandbox.run(ENGINE + "slow_call", submission=None, timeout=10, seconds=1.0, limit=0.5)
+    assert r.status == "ok", (r.status, r.error)
+    assert r.value == {"hung": hung, "slow": 1.0 if not load else runner.MAX_SLOW}, r.value
+    assert r.slow == r.value["slow"]

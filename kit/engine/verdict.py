@@ -131,7 +131,7 @@ class Check:
     def _fail_unless_ok(self, r, call, limit, start_method=None, hang_hint="") -> None:
         method = _(" under {method}", method=start_method) if start_method else ""
         if r.status == "timeout":
-            self.fail(called(call + method, _("It did not finish within {seconds} s.", seconds=f"{limit:g}"), hint=hang_hint)
+            self.fail(called(call + method, _("It did not finish within {seconds} s.", seconds=f"{limit * r.slow:g}"), hint=hang_hint)
                       + "\n" + _("Where each thread was blocked:") + "\n" + self.stacks(r.stacks), Reason.HANG)
         if r.status == "crashed":
             self.fail(called(call + method, _("The process running your code exited with code {code} before the "
@@ -155,7 +155,7 @@ class Check:
         """Send ``answer`` (None: nothing, the first step) and return what the probe yields next."""
         if answer is not None:
             session.command(answer)
-        return self.answer_of(session, session.next_event(time.monotonic() + timeout), call=call,
+        return self.answer_of(session, session.next_event(time.monotonic() + timeout * session.result.slow), call=call,
                               timeout=timeout, hang_hint=hang_hint)
 
     def answer_of(self, session, event, *, call: str, timeout: float = 0.0, hang_hint: str = "") -> dict:

@@ -14,13 +14,16 @@ from .frames import describe_exception  # noqa: F401 - the probes' one way to de
 from .seal import tamper
 
 IMPORT_LIMIT = 5.0  # seconds a learner module may take to import
+# Every time limit of call() is multiplied by this: the judge's load factor for this run
+# (kit.engine.runner.load_factor), set by the entry point before any learner code runs.
+SLOW = 1.0
 
 
 class ImportHung(Exception):
     """The learner's module did not finish importing (module-level code that blocks)."""
 
     def __init__(self, name, stack):
-        super().__init__(f"importing {name} did not finish within {IMPORT_LIMIT:g} s")
+        super().__init__(f"importing {name} did not finish within {IMPORT_LIMIT * SLOW:g} s")
         self.stack = stack
 
 
@@ -70,6 +73,7 @@ def call(fn, *args, timeout: float = 5.0, **kwargs) -> dict:
     beside stuck learner threads and gets only ``AFTER_HANG`` seconds, so a submission
     that hangs costs each check one time limit, not one per call.
     """
+    timeout = timeout * SLOW
     if _hung_before:
         timeout = min(timeout, AFTER_HANG)
     box = {}

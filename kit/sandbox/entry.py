@@ -101,6 +101,8 @@ def main() -> None:
         send("error", error=frames.describe_exception(exc))
         os._exit(EXIT_OK)
     is_generator = bool(getattr(probe, "__code__", None) and probe.__code__.co_flags & 0x20)  # CO_GENERATOR
+    from . import calls
+    calls.SLOW = float(request.get("slow", 1.0))
     from .lockset import Lockset
 
     # 4. Baseline, hook, watchdog.

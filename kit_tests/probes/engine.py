@@ -121,3 +121,11 @@ def reach(read, write):
         p = subprocess.run(cmd, capture_output=True, text=True)
         out[key] = "done" if p.returncode == 0 else "refused: " + p.stderr.strip()[:200]
     return out
+
+
+def slow_call(seconds, limit):
+    """call() a function that takes ``seconds`` with a time limit of ``limit``: hung or not."""
+    import time
+    from kit.sandbox.calls import SLOW, call
+    out = call(time.sleep, seconds, timeout=limit)
+    return {"hung": out["hung"], "slow": SLOW}
