@@ -7,20 +7,26 @@ thread must hold the *GIL* (global interpreter lock) to execute Python code. A
 thread that waits -- on a socket, a disk read, ``time.sleep`` -- releases the
 GIL while it waits. (The free-threaded builds -- 3.13t, 3.14t, where
 ``sys._is_gil_enabled()`` returns ``False`` -- have no GIL and do run threads
-in parallel; the rule below is for the default build, which is what you
-almost certainly have.) Hence the rule of thumb:
+in parallel. They are officially supported from 3.14 (PEP 779), but remain a
+separate, optional build: the rule below is for the default build, which is
+what you almost certainly have.) Hence the rule of thumb:
 
 * **IO-bound work** (mostly waiting): use *threads*. They are cheap, share
   memory, and while one waits the others run, so 32 calls that each wait 0.2 s
   take about 0.2 s in 32 threads. More threads help up to a limit; here the
   limit is ``MAX_IO_THREADS = 32`` threads at once.
 * **CPU-bound work** (mostly computing in Python): threads do not help -- on
-  the default build they take turns holding the GIL. Use *processes*, each
-  with its own interpreter and GIL, and run as many at once as there are CPUs
-  available to this process: more than that only adds switching. "Available" is
-  ``len(os.sched_getaffinity(0))`` where it exists (Linux): a container or
-  ``taskset`` may give this process fewer CPUs than ``os.cpu_count()``
-  reports. ``available_cpus()`` below (given) does this.
+  the default build only one of them at a time holds the GIL and runs. Use
+  *processes*, each with its own interpreter and GIL, and run as many at once
+  as there are CPUs available to this process: more than that only adds
+  switching. (Not all computing holds the GIL: C code that releases it while it
+  works -- ``hashlib`` on large data, ``zlib``, most of NumPy -- does run in
+  parallel in threads.) "Available" is ``len(os.sched_getaffinity(0))`` where
+  it exists (Linux; ``os.process_cpu_count()`` from 3.13): ``taskset``, or a
+  container limited to some CPUs (a cpuset: ``docker --cpuset-cpus``), gives
+  this process fewer CPUs than ``os.cpu_count()`` reports. A CPU *quota*
+  (``docker --cpus=2``) limits CPU time, not which CPUs, and does not show
+  there. ``available_cpus()`` below (given) does this.
 
 ``concurrent.futures`` gives both behind one interface:
 ``ThreadPoolExecutor(max_workers=n)`` and ``ProcessPoolExecutor(max_workers=n)``.
@@ -28,7 +34,8 @@ almost certainly have.) Hence the rule of thumb:
 returns the value or re-raises the call's exception. ``with executor:`` waits
 for every call and shuts the workers down (joins them) when the block ends.
 For processes, ``func`` and its arguments are pickled, so ``func`` must be a
-module-level function or a builtin.
+module-level function or a builtin; and a script that calls ``run_cpu_bound``
+does it under ``if __name__ == "__main__":`` (exercise 6 says why).
 
 Where it comes from
 -------------------

@@ -28,12 +28,19 @@ Where it comes from
 -------------------
 The article's pool::
 
-    p = Pool(4)
-    for i in range(5):
-        p.apply_async(long_time_task, args=(i,))
-    p.close()
-    # 调用 join() 之前必须先调用 close()
-    p.join()
+    if __name__=='__main__':
+        p = Pool(4)
+        for i in range(5):
+            p.apply_async(long_time_task, args=(i,))
+        p.close()
+        # 调用 join() 之前必须先调用 close()
+        p.join()
+
+It creates the pool under ``if __name__=='__main__':``, and must: under
+``spawn`` (macOS, Windows) and ``forkserver`` (Linux from 3.14) every worker
+imports the main module again, and a ``Pool(4)`` at its top level would try
+to start a pool inside each worker, which fails with ``RuntimeError``
+(exercise 6 says more).
 
 It throws away the ``AsyncResult`` objects, so it never sees a result -- nor an
 exception: a task that raises fails *silently*. Keep every ``AsyncResult`` and

@@ -7,7 +7,8 @@ interpreter, its own memory, its own GIL. That is what lets Python use several
 CPU cores at once for pure-Python work, which threads cannot do on the default
 build of CPython: there the GIL lets one thread at a time run Python code.
 (The free-threaded builds -- 3.13t, 3.14t, where ``sys._is_gil_enabled()``
-returns ``False`` -- do run threads in parallel.) The API mirrors
+returns ``False`` -- do run threads in parallel; they are officially supported
+from 3.14, PEP 779, but remain a separate, optional build.) The API mirrors
 ``threading.Thread``: ``p.start()`` launches the child and returns at once,
 ``p.join()`` waits until it has ended.
 
@@ -25,6 +26,21 @@ Two things differ from threads:
   ``forkserver``: the Linux default from 3.14). So the target, and every
   ``Process`` subclass, must be defined at module level -- a lambda or a
   nested function only works under ``fork``.
+
+Under ``spawn`` and ``forkserver`` the child imports your main module again
+(as ``__mp_main__``) to find the target by name, so everything at the top level
+of the script runs again in every child. That is why a script that starts
+processes keeps that code under ``if __name__ == "__main__":`` -- in the child
+``__name__`` is not ``"__main__"``, so the guarded block does not run there.
+Without the guard, each child re-runs the top-level ``p.start()`` while it is
+still starting up; multiprocessing refuses with ``RuntimeError`` ("An attempt
+has been made to start a new process before the current process has finished
+its bootstrapping phase") and the child dies with exit code 1. Under ``fork``
+nothing is re-imported, so a missing guard goes unnoticed on Linux up to 3.13
+and breaks on macOS, on Windows, and on Linux from 3.14. (The multiprocessing
+docs: "Programming guidelines", "Safe importing of main module".) The tests
+call your functions, so your module needs no guard; a script of yours that
+calls them does.
 
 A finished child that nobody has joined stays a *zombie* in the process table
 until its parent reaps it; ``join()`` is what reaps it. (multiprocessing also
@@ -46,14 +62,16 @@ subclasses ``Process`` and overrides ``run``::
             print('process name :' + self.name)
             time.sleep(1)
 
-    for i in range(3):
-        p = MyProcess(str(i))
-        p.start()
-    for i in range(3):
-        p.join()
+    if __name__ == '__main__':
+        for i in range(3):
+            p = MyProcess(str(i))
+            p.start()
+        for i in range(3):
+            p.join()
 
-The second loop has the same bug as the article's thread loop: ``p`` is the
-*last* process created, so it is joined three times and nobody waits for the
+It guards the start with ``if __name__ == '__main__':``, as it should (see
+above). The second loop has the same bug as the article's thread loop: ``p``
+is the *last* process created, so it is joined three times and nobody waits for the
 other two. They are not lost -- multiprocessing joins the children still
 running when the interpreter exits -- but whatever runs after the loop runs
 too early: an exit code read there is ``None`` for a child still running, and
@@ -73,9 +91,11 @@ What to write
 
 ``class SquareProcess(multiprocessing.Process)``, ``__init__(self, numbers, queue)``
 
-* ``__init__`` calls ``super().__init__()`` first (the article's comment says
-  so too: without it ``start()`` fails), then only *stores* ``numbers`` and
-  ``queue``. ``__init__`` runs in the parent, so no work happens there.
+* ``__init__`` calls ``super().__init__()`` first, as the article's
+  ``MyProcess`` does: a subclass that overrides ``__init__`` must call the
+  parent's, or ``start()`` fails (``Process.__init__`` sets up what it needs).
+  Then it only *stores* ``numbers`` and ``queue``. ``__init__`` runs in the
+  parent, so no work happens there.
 * ``run()`` -- what ``start()`` calls *in the child* -- puts the tuple
   ``(os.getpid(), [n * n for n in numbers])`` on ``queue``.
 

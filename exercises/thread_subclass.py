@@ -14,7 +14,7 @@ The article's subclass::
 
     class MyThread(threading.Thread):
         def __init__(self, n):
-            # 重构run函数必须要写  (you must call the parent __init__)
+            # 重构run函数必须要写  (literally: "required when overriding run")
             super(MyThread, self).__init__()
             self.n = n
 
@@ -22,10 +22,19 @@ The article's subclass::
             print("current task：", self.n)
             time.sleep(1)
 
-``super().__init__()`` is required: ``Thread.__init__`` sets up the state that
-``start()`` and ``join()`` need. ``MyThread`` can only print, though. Here the
-thread runs any function and keeps what it returned -- or what it raised --
-on the object, where the caller reads it after ``join()``. By default an
+The call is required, but not for the reason the comment gives. Overriding
+``run`` alone needs no ``__init__`` at all. What makes the call necessary is
+that ``MyThread`` overrides ``__init__``: Python then runs ``MyThread.__init__``
+instead of ``Thread.__init__``, and ``Thread.__init__`` sets up the state that
+``start()`` and ``join()`` need -- without it, ``start()`` raises
+``RuntimeError: thread.__init__() not called``. The rule, in the words of the
+threading docs ("Thread objects"): "If the subclass overrides the constructor,
+it must make sure to invoke the base class constructor (``Thread.__init__()``)
+before doing anything else to the thread."
+
+``MyThread`` can only print, though. Here the thread runs any function and
+keeps what it returned -- or what it raised -- on the object, where the caller
+reads it after ``join()``. By default an
 exception in a thread is printed by ``threading.excepthook`` and lost; this
 class captures it instead.
 

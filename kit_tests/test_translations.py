@@ -3,7 +3,7 @@ silently falls behind its English.
 
 Every translation records ``kit.core.i18n.source_hash`` of the English it follows: the
 instructions ``exercises/NAME.zh.md`` (first line ``<!-- source: HASH -->``, the stub's
-docstring), the tables of ``exercises.zh.toml`` (``source``, title + hints + summaries) and
+docstring), the tables of ``exercises.zh.toml`` (``source``, title + seed + hints + summaries) and
 ``README.zh.md`` (the learner's part of README.md). When the English changes, these tests
 name the translation to update.
 """
@@ -57,6 +57,8 @@ def test_metadata_covers_every_exercise_and_is_current():
             continue
         if not (isinstance(table.get("title"), str) and CJK.search(table["title"])):
             problems.append(f"[{ex.name}] has no Chinese title")
+        if not (isinstance(table.get("seed"), str) and CJK.search(table["seed"])):
+            problems.append(f"[{ex.name}] has no Chinese seed (where in the article it comes from)")
         hints = table.get("hints")
         if not isinstance(hints, list) or len(hints) != len(ex.hints):
             problems.append(f"[{ex.name}] has {len(hints) if isinstance(hints, list) else 'no'} hints, "
@@ -80,10 +82,12 @@ def test_metadata_helpers(monkeypatch):
     ex = EXERCISES[0]
     check = ex.checks[0]
     monkeypatch.setenv("KIT_LANG", "en")
-    assert (i18n.title(ex), i18n.hints(ex), i18n.summary(check)) == (ex.title, tuple(ex.hints), check.summary)
+    assert (i18n.title(ex), i18n.seed(ex), i18n.hints(ex), i18n.summary(check)) == \
+        (ex.title, ex.seed, tuple(ex.hints), check.summary)
     monkeypatch.setenv("KIT_LANG", "zh")
     data = _toml(ROOT / "exercises.zh.toml")[ex.name]
     assert i18n.title(ex) == data["title"]
+    assert i18n.seed(ex) == data["seed"]
     assert i18n.hints(ex) == tuple(data["hints"])
     assert i18n.summary(check) == data["checks"][check.id]
     assert i18n.instructions_path(ex.name) == ROOT / "exercises" / f"{ex.name}.zh.md"

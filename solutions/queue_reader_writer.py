@@ -20,13 +20,20 @@ Two facts about it decide how a pipeline must be written:
   stops at the first sentinel it receives and consumes it, so with ``n``
   readers the writer puts ``n`` sentinels: one per reader. Compare with
   ``is SENTINEL``, never with ``if not item``: ``0`` and ``""`` are items.
-* **A process that has put data on a Queue does not end until that data has
-  been read.** When it exits, it waits for its feeder thread to push the last
-  bytes into the pipe, and the pipe holds only about 64 KiB. So a parent that
-  calls ``join()`` on a child *before* it has drained the child's output
+* **A process that has put data on a Queue does not end until that data is
+  in the pipe.** When it exits, it waits until its feeder thread has written
+  every buffered item into the queue's pipe -- written, not read: the last ones
+  may still sit in the pipe. But the pipe's buffer is bounded (64 KiB by
+  default on Linux), and once it is full the feeder can write more only as a
+  reader takes data out. So a parent
+  that calls ``join()`` on a child *before* it has drained the child's output
   waits forever on a child that waits forever on the parent: a deadlock. It
-  only shows with large data, which is why small examples seem fine. Always
-  drain first, then join.
+  only shows when the data does not fit in the pipe's buffer, which is why
+  small examples seem fine. Always drain first, then join.
+  (``q.cancel_join_thread()`` lets a process exit without waiting, but what is
+  still buffered is then lost: it is not a fix. The multiprocessing docs,
+  "Programming guidelines", "Joining processes that use queues", tell this
+  story with the same deadlock.)
 
 Where it comes from
 -------------------
@@ -37,9 +44,14 @@ The article's reader loops forever, so it has to be killed::
             value = q.get(True)
             print('Get %s from queue.' % value)
     ...
-    pw.join()
-    # pr进程里是死循环，无法等待其结束，只能强行终止:
-    pr.terminate()
+    if __name__=='__main__':
+        ...
+        pw.join()
+        # pr进程里是死循环，无法等待其结束，只能强行终止:
+        pr.terminate()
+
+(It starts its processes under ``if __name__=='__main__':``, as a script
+that starts processes must: exercise 6 says why.)
 
 ``terminate()`` is the wrong tool. It kills the reader at whatever point it has
 reached: items it has taken off the queue but not finished with are lost, a
@@ -120,9 +132,9 @@ def run_pipeline(items, n_readers=1):
     processes += [multiprocessing.Process(target=reader, args=(q, out)) for _ in range(n_readers)]
     for process in processes:
         process.start()
-    # Drain before join: a reader cannot exit until what it put on `out` has
-    # been read, so joining first deadlocks once the data exceeds the pipe
-    # buffer (~64 KiB).
+    # Drain before join: a reader cannot exit until what it put on `out` is in
+    # the pipe, and the pipe's buffer is bounded (64 KiB on Linux), so joining
+    # first deadlocks once the data no longer fits.
     results = []
     finished = 0
     while finished < n_readers:

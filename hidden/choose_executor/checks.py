@@ -95,7 +95,7 @@ def test_parallel_cpu_processes(check):
                      called(call, returned=got, expected=Shown(f"{cpus} results")))
         check.expect(not seen["caller_runs"],
                      called(call, "The calls ran in the calling process (threads?): CPU-bound Python code holds "
-                                  "the GIL, so threads take turns on one core. Run the calls in worker processes "
+                                  "the GIL, so only one thread at a time runs it. Run the calls in worker processes "
                                   "(ProcessPoolExecutor or multiprocessing.Pool)."))
         workers = len(seen["workers"])
         if run["restricted"]:

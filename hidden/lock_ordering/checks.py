@@ -8,8 +8,10 @@ from kit.engine.verdict import Shown, called
 
 from . import probes
 
-ORDER_HINT = ("Take the two locks in one global order -- e.g. `first, second = sorted((src, dst), key=lambda a: a.id)` -- "
-              "never in argument order: then two transfers between the same accounts reach for the same lock first.")
+ORDER_HINT = ("Take the two locks in one global order, whatever the argument order -- e.g. "
+              "`first, second = sorted((src, dst), key=lambda a: a.id)`: then any two transfers between the "
+              "same accounts reach for the same lock first, so one gets both locks and the other waits its "
+              "turn, instead of each holding the lock the other needs.")
 
 
 def _ids(rng, n):

@@ -59,7 +59,7 @@ def test_correct_roundtrip(check):
     call = f"roundtrip(<{size} random bytes>)"
     big = obs["big"]
     check.returned(call, big["call"],
-                   hang_hint="A pipe holds about 64 KiB: the child cannot finish sending a bigger object "
+                   hang_hint="The pipe's buffer is bounded: the child cannot finish sending a bigger object "
                              "until the parent reads it, so recv() before join().")
     expected = hashlib.sha256(random.Random(bseed).randbytes(size)).hexdigest()
     check.expect(big["sha256"] == expected,

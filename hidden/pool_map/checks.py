@@ -78,8 +78,26 @@ def test_safe_cleanup(check):
                             hint=_cleanup_hint(obs["pool_calls"])))
 
 
+def _default_pool_size():
+    """What ``Pool()`` starts when ``processes`` is None on this Python, and its name.
+
+    The multiprocessing docs (``Pool``): "If processes is None then the number returned by
+    os.process_cpu_count() is used" -- from 3.13; before, os.cpu_count().
+    """
+    if hasattr(os, "process_cpu_count"):
+        return os.process_cpu_count() or 1, "os.process_cpu_count()"
+    return os.cpu_count() or 1, "os.cpu_count()"
+
+
 def test_parallel_processes(check):
-    choices = [k for k in (3, 4, 5) if k != (os.cpu_count() or 1)]
+    # n must differ from every count a Pool() that ignores `processes` could start, so that
+    # it cannot pass by accident: the default on this Python, and the CPUs this process may
+    # use (they differ under an affinity mask, where os.cpu_count() does not change).
+    default, default_name = _default_pool_size()
+    taken = {default, os.cpu_count() or 1}
+    if hasattr(os, "sched_getaffinity"):
+        taken.add(len(os.sched_getaffinity(0)))
+    choices = [k for k in (3, 4, 5) if k not in taken] or [6]
     n = check.rng.choice(choices)
     obs = check.run(probes.processes, n=n, call=f"parallel_map(f, {n} items, processes={n})", timeout=14)
     call = f"parallel_map(f, {n} items, processes={n}) where each task waits until all {n} are running"
@@ -93,8 +111,8 @@ def test_parallel_processes(check):
     workers = len(seen["workers"])
     check.expect(workers == n,
                  called(call, f"The pool had {workers} worker processes, expected {n}: pass `processes` on to "
-                              f"multiprocessing.Pool(processes) (Pool() alone starts os.cpu_count() = "
-                              f"{os.cpu_count()} workers)."))
+                              f"multiprocessing.Pool(processes) (Pool() alone starts {default_name} = "
+                              f"{default} workers)."))
     arrived = sum(len(t) for t in seen["runners"].values())
     check.expect(arrived == n,
                  called(call, f"Only {arrived} of the {n} tasks were running at once (waited 2 s for the rest): "

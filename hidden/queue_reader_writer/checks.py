@@ -7,8 +7,9 @@ from kit.engine.verdict import Shown, called
 from . import probes
 
 DRAIN_HINT = ("Collect from `out` until n_readers sentinels have arrived, and only then join the processes: "
-              "a process that put data on a Queue does not exit until that data has been read, so joining it "
-              "first waits forever once the data passes the pipe buffer (~64 KiB).")
+              "a process that put data on a Queue does not exit until its feeder thread has written all of it "
+              "into the pipe, and the pipe's buffer is bounded, so joining it first waits forever once the data "
+              "no longer fits.")
 
 
 def _items(rng, k):

@@ -10,7 +10,7 @@ as the key, the same ``{placeholders}`` on both sides; ``kit_tests/test_translat
 checks every literal passed to ``_()`` in kit/ and hidden/). Without a translation, or in
 English, ``_()`` returns the English text.
 
-The exercise metadata (titles, hints, check summaries) is translated in
+The exercise metadata (titles, seeds, hints, check summaries) is translated in
 ``exercises.zh.toml`` next to ``exercises.toml``, and each exercise's instructions in
 ``exercises/NAME.zh.md``. Every translation records ``source_hash`` of the English it
 follows, so the kit's tests name a translation whose English has changed since.
@@ -123,10 +123,10 @@ def recorded_source(text: str) -> Optional[str]:
 def metadata_source(ex) -> str:
     """The English that an exercise's table in exercises.zh.toml translates.
 
-    Title, then the hints, then the check summaries (table order), one per line; its
+    Title, seed, then the hints, then the check summaries (table order), one per line; its
     ``source_hash`` is the table's ``source``. ``ex`` is a ``kit.core.meta.Exercise``.
     """
-    return "\n".join([ex.title, *ex.hints, *(c.summary for c in ex.checks)])
+    return "\n".join([ex.title, ex.seed, *ex.hints, *(c.summary for c in ex.checks)])
 
 
 def docstring_source(name: str, folder: Path = EXERCISES) -> str:
@@ -158,6 +158,15 @@ def title(ex) -> str:
         if isinstance(zh, str) and zh:
             return zh
     return ex.title
+
+
+def seed(ex) -> str:
+    """Where in the seed article the exercise comes from (``ex.seed``) in the learner's language."""
+    if lang() == "zh":
+        zh = _metadata(ex.name).get("seed")
+        if isinstance(zh, str) and zh:
+            return zh
+    return ex.seed
 
 
 def hints(ex) -> tuple:

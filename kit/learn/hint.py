@@ -8,7 +8,7 @@ What was seen is kept in ``.kit-hints.json``, shared with ``watch``'s ``h`` key.
 import argparse
 
 from kit.core import meta
-from kit.core.i18n import _, hints, title
+from kit.core.i18n import _, hints, seed, title
 from . import common
 
 
@@ -60,7 +60,7 @@ def main(argv) -> int:
                 name=ex.name, total=total))
         return 0
     count = reveal(ex, everything=args.all)
-    print(f"{ex.name}: {title(ex)}  " + _("(builds on the seed: {seed})", seed=ex.seed))
+    print(f"{ex.name}: {title(ex)}  " + _("(in the seed article: {seed})", seed=seed(ex)))
     for text in hint_lines(ex, count):
         print("  " + text)
     if count < total:

@@ -1,4 +1,4 @@
-# mutant: ignores `processes` (Pool() starts os.cpu_count() workers)
+# mutant: ignores `processes` (Pool() starts os.process_cpu_count() workers from 3.13, os.cpu_count() before)
 # expect-fail: parallel.processes
 import multiprocessing
 
