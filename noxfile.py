@@ -129,7 +129,7 @@ def batch(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def gradebook(session: nox.Session) -> None:
-    """Merge the gradebooks of batch outputs (shards): -- DIR... [--out OUT]."""
+    """Merge the gradebooks of batch outputs (shards): -- DIR... [--out OUT] [--format canvas moodle --roster FILE]."""
     install(session)
     session.chdir(session.invoked_from)
     kit(session, "gradebook", *session.posargs)

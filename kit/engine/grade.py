@@ -36,6 +36,8 @@ HELP_ONLY = "grade only these exercises (the others are left out of the total)"
 HELP_WORKERS = ("parallel pytest workers for the checks that do not measure time (default: 4 per CPU, 4 to 8: a check that waits on a hang uses no CPU)")
 HELP_FAIL_UNDER = "exit with status 1 when the score (percent) is below this; for CI"
 HELP_QUIET = "print only the score line"
+HELP_FORMAT = ("also write these platforms' result files: exercism (OUT/exercism/results.json, test-runner "
+               "version 3), prairielearn (OUT/prairielearn/results.json, external grader)")
 HELP_ISOLATION = ("how far learner code is shut off: strict (root: a uid and namespaces per sandbox) or "
                   "basic; auto takes the best this machine allows; strict refuses to grade below it")
 
@@ -50,6 +52,7 @@ def parser(prog="python -m kit grade") -> argparse.ArgumentParser:
     p.add_argument("--fail-under", type=float, default=None, metavar="PERCENT", help=HELP_FAIL_UNDER)
     p.add_argument("--quiet", action="store_true", help=HELP_QUIET)
     p.add_argument("--isolation", choices=["auto", "basic", "strict"], default="auto", help=HELP_ISOLATION)
+    p.add_argument("--format", nargs="+", choices=report.EXTRA, default=[], metavar="FORMAT", help=HELP_FORMAT)
     return p
 
 
@@ -253,9 +256,10 @@ def refuse_links(path) -> None:
                                  "outside the submission")
 
 
-def grade(path, *, out="grade-report", seed=None, only=None, workers=None, step_summary=False) -> Report:
+def grade(path, *, out="grade-report", seed=None, only=None, workers=None, step_summary=False, formats=()) -> Report:
     """Grade the submission at ``path``; write the reports into ``out``; return the report.
-    ``step_summary``: also append summary.md to ``$GITHUB_STEP_SUMMARY`` (the command line does)."""
+    ``step_summary``: also append summary.md to ``$GITHUB_STEP_SUMMARY`` (the command line does);
+    ``formats``: the extra report files to write too (``report.EXTRA``)."""
     refuse_links(path)
     submission = Path(path).resolve()
     if not submission.is_dir():
@@ -266,7 +270,7 @@ def grade(path, *, out="grade-report", seed=None, only=None, workers=None, step_
                      log_path=out / "grader.log")["submission"]
     rep.info["submission"] = str(path)
     rep.info["strays_after_grading"] = proc.kill_strays()
-    report.write_all(rep, out, step_summary=step_summary)
+    report.write_all(rep, out, step_summary=step_summary, formats=formats)
     return rep
 
 
@@ -289,7 +293,8 @@ def require_isolation(wanted: str) -> None:
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
     require_isolation(args.isolation)
-    rep = grade(args.path, out=args.out, seed=args.seed, only=args.only, workers=args.workers, step_summary=True)
+    rep = grade(args.path, out=args.out, seed=args.seed, only=args.only, workers=args.workers, step_summary=True,
+                formats=args.format)
     print(report.terminal(rep, quiet=args.quiet))
     if rep.errors:
         return 3

@@ -1,8 +1,33 @@
 """The report files of one grade, all written from one ``Report`` (``kit.core.results``):
-terminal, Gradescope's results.json, JUnit, Markdown (summary.md) and report.json.
+terminal, Gradescope's results.json, JUnit, Markdown (summary.md) and report.json; and,
+when asked (``write_all(formats=...)``, ``grade --format``), Exercism's and PrairieLearn's
+results.json. ``WRITERS`` is the one table of them: each is a pure function of the Report.
 
 Scoring is the model's (``kit.core.results``): passed checks earn their points, an
 inconclusive check is left out of the score and the maximum.
+
+Exercism test-runner results.json, version 3 (exercism/docs building/tooling/test-runners/
+interface.md, https://exercism.org/docs/building/tooling/test-runners/interface): one test
+per check in rubric order, named ``exercise: check``; ``test_code`` is the check's summary
+(the hidden test itself is not shown); ``task_id`` is the exercise's position among the
+exercises of the Report (1-based, exercises.toml order), so a grade of every exercise
+numbers them as the table does and a grade of one exercise (``--only``) is task 1. Status:
+passed → pass; failed → fail, or error when the intake could not give the module to the
+grader (``Reason.NOT_GRADED``: the test could not run); error → error; inconclusive → pass
+with a message saying it is left out of the score (it is not held against the learner),
+unless no check reached a verdict at all. Top level: error when no check reached a verdict
+(everything not graded, errored or inconclusive; ``message`` says why), else fail when a
+test is not pass, else pass. ``output`` is left out: the spec reserves it for what the
+learner's own code printed, which the grader does not capture per check.
+
+PrairieLearn external grader results.json (PrairieLearn docs/externalGrading.md, "Grading
+results", https://prairielearn.readthedocs.io/en/latest/externalGrading/): ``score`` =
+score / max in [0, 1]; one test per check with ``points`` earned and ``max_points`` (0 for
+an inconclusive check, as in Gradescope's file), ``description`` its summary, ``message``
+and ``output`` (the measured figures). ``gradable`` is false when no check reached a
+verdict: with ``format_errors`` when the intake refused the modules (the docs' own case: a
+syntax error; no points, no attempt charged), with a message when the grader failed or
+the machine could show nothing.
 """
 import json
 import os
@@ -11,10 +36,8 @@ from pathlib import Path
 
 from kit.core import meta
 from kit.core.i18n import _, summary, title
-from kit.core.results import Report, Result, Status
+from kit.core.results import Reason, Report, Result, Status
 
-FILES = {"gradescope": "results.json", "junit": "junit.xml", "markdown": "summary.md",
-         "json": "report.json"}
 MARK = {Status.PASSED: "✓", Status.FAILED: "✗", Status.INCONCLUSIVE: "?", Status.ERROR: "!"}
 
 
@@ -144,6 +167,93 @@ def junit(rep: Report) -> bytes:
     return ET.tostring(suites, encoding="utf-8", xml_declaration=True)
 
 
+def _summaries() -> dict:
+    """Each check's summary in the learner's language, by key ({} without the table: the
+    English each result carries will do)."""
+    return {c.key: summary(c) for e in _table().values() for c in e.checks}
+
+
+def _decided(rep: Report) -> bool:
+    """Some check reached a verdict on the learner's code: it passed, or failed on its merits."""
+    return any(r.status is Status.PASSED or (r.status is Status.FAILED and r.reason is not Reason.NOT_GRADED)
+               for r in rep.results)
+
+
+def _undecided_why(rep: Report) -> str:
+    """Why no check reached a verdict: the results' own messages (the intake's refusal, the
+    grader's failure, what the machine could not show), each once."""
+    seen = []
+    for r in rep.results:
+        if r.message and r.message not in seen:
+            seen.append(r.message)
+    return "\n".join(seen) or _("No check reached a verdict on this submission.")
+
+
+def _explained(r: Result, figures: bool = True) -> str:
+    """A check's message for a platform's test entry, with the figures measured (unless the
+    entry has a place of its own for them); an inconclusive check says it is left out of the score."""
+    text = r.message
+    if figures and _figures(r):
+        text = (text + "\n" if text else "") + _("measured: {figures}", figures=_figures(r))
+    if r.status is Status.INCONCLUSIVE:
+        note = _("Inconclusive: this machine could not show what this check measures; "
+                 "it is left out of the score and the maximum.")
+        text = note + ("\n" + text if text else "")
+    return text
+
+
+def _in_order(rep: Report):
+    """(task number, result) in rubric order: exercises as the Report lists them, 1-based."""
+    for i, ex in enumerate(rep.exercises, 1):
+        for r in ex.checks:
+            yield i, r
+
+
+EXERCISM = {Status.PASSED: "pass", Status.FAILED: "fail", Status.ERROR: "error", Status.INCONCLUSIVE: "pass"}
+
+
+def exercism(rep: Report) -> dict:
+    """Exercism's test-runner results.json, version 3 (see the module docstring)."""
+    decided = _decided(rep)
+    summaries = _summaries()
+    tests = []
+    for task, r in _in_order(rep):
+        status = EXERCISM[r.status]
+        if r.reason is Reason.NOT_GRADED or (r.status is Status.INCONCLUSIVE and not decided):
+            status = "error"
+        tests.append({"name": f"{r.exercise}: {r.check}", "status": status,
+                      "message": None if r.status is Status.PASSED else (_explained(r) or r.status.value),
+                      "test_code": summaries.get(r.key, r.summary), "task_id": task})
+    if not decided:
+        return {"version": 3, "status": "error", "message": _undecided_why(rep), "tests": tests}
+    return {"version": 3, "status": "pass" if all(t["status"] == "pass" for t in tests) else "fail",
+            "message": None, "tests": tests}
+
+
+def prairielearn(rep: Report) -> dict:
+    """PrairieLearn's external grader results.json (see the module docstring)."""
+    summaries = _summaries()
+    tests = []
+    for _task, r in _in_order(rep):
+        test = {"name": f"{r.exercise}: {r.check}", "description": summaries.get(r.key, r.summary),
+                "points": r.earned, "max_points": r.points if r.counted else 0,
+                "message": _explained(r, figures=False) if r.status is not Status.PASSED else ""}
+        if _figures(r):
+            test["output"] = _("measured: {figures}", figures=_figures(r))
+        tests.append(test)
+    if not _decided(rep):
+        res = {"gradable": False, "score": 0.0, "message": _undecided_why(rep), "tests": tests}
+        refused = []
+        for r in rep.results:
+            if r.reason is Reason.NOT_GRADED and r.message and r.message not in refused:
+                refused.append(r.message)
+        if refused:
+            res["format_errors"] = refused
+        return res
+    return {"gradable": True, "score": round(rep.score / rep.max, 6) if rep.max else 0.0,
+            "message": terminal(rep, quiet=True), "tests": tests}
+
+
 def markdown(rep: Report) -> str:
     info = rep.info
     out = [f"## Grade: {rep.score:g} / {rep.max:g} ({rep.percent:g}%)", "",
@@ -170,19 +280,41 @@ def markdown(rep: Report) -> str:
     return "\n".join(out) + "\n"
 
 
-def write_all(rep: Report, out: Path, step_summary: bool = False) -> None:
-    """Every report file into ``out``; ``step_summary``: summary.md is also appended to
-    ``$GITHUB_STEP_SUMMARY`` when that is set (only the caller knows if it should be)."""
+def _json(obj) -> bytes:
+    return json.dumps(obj, indent=2, ensure_ascii=False).encode("utf-8")
+
+
+# Every file of one grade: name -> (path in the report folder, writer of its bytes). The
+# DEFAULT ones are always written; the others when asked (``formats``, ``grade --format``).
+WRITERS = {
+    "gradescope": ("results.json", lambda rep: _json(gradescope(rep))),
+    "junit": ("junit.xml", junit),
+    "markdown": ("summary.md", lambda rep: markdown(rep).encode("utf-8")),
+    "json": ("report.json", lambda rep: _json(rep.to_dict())),
+    "exercism": ("exercism/results.json", lambda rep: _json(exercism(rep))),
+    "prairielearn": ("prairielearn/results.json", lambda rep: _json(prairielearn(rep))),
+}
+DEFAULT = ("gradescope", "junit", "markdown", "json")
+EXTRA = tuple(name for name in WRITERS if name not in DEFAULT)
+FILES = {name: path for name, (path, _) in WRITERS.items()}
+
+
+def write_all(rep: Report, out: Path, step_summary: bool = False, formats=()) -> None:
+    """Every report file into ``out`` (``DEFAULT``, plus the ``formats`` named, from
+    ``EXTRA``); ``step_summary``: summary.md is also appended to ``$GITHUB_STEP_SUMMARY``
+    when that is set (only the caller knows if it should be)."""
     out = Path(out)
-    (out / FILES["gradescope"]).write_text(json.dumps(gradescope(rep), indent=2, ensure_ascii=False))
-    (out / FILES["junit"]).write_bytes(junit(rep))
-    md = markdown(rep)
-    (out / FILES["markdown"]).write_text(md)
-    (out / FILES["json"]).write_text(json.dumps(rep.to_dict(), indent=2, ensure_ascii=False))
+    unknown = [f for f in formats if f not in WRITERS]
+    if unknown:
+        raise ValueError(f"no such report format: {', '.join(unknown)} (known: {', '.join(WRITERS)})")
+    for name in list(DEFAULT) + [f for f in formats if f not in DEFAULT]:
+        path, writer = WRITERS[name]
+        (out / path).parent.mkdir(parents=True, exist_ok=True)
+        (out / path).write_bytes(writer(rep))
     path = os.environ.get("GITHUB_STEP_SUMMARY") if step_summary else None
     if path:
         with open(path, "a") as f:
-            f.write(md)
+            f.write(markdown(rep))
 
 
 def read(path: Path) -> Report:

@@ -8,6 +8,12 @@ once unless ``--seed``, recorded everywhere).
 
 Writes ``DIR/gradebook.csv``, ``DIR/class.md``, ``DIR/class.html`` and, per student,
 ``DIR/STUDENT/`` with the report set of ``nox -s grade``, once, when the grading is over.
+``--format canvas moodle`` (with ``--roster``, ``--assignment``, ``--points``: ``kit.teach.lms``)
+also writes ``DIR/canvas.csv`` and ``DIR/moodle.csv``. They are asked for, not always
+written: without a roster they need the teacher's attention (the warnings say what), so a
+class that uploads to Gradescope or reads gradebook.csv gets no such files and no warnings.
+The batch remembers them in its state, so ``--resume`` and ``--regrade`` rewrite them with
+gradebook.csv and they never fall behind it (``--format csv``: no LMS files from then on).
 Each grading of one exercise is kept in ``DIR/.units`` as soon as its last check is in, so
 ``--resume`` continues an interrupted batch without grading anything twice.
 
@@ -37,7 +43,7 @@ from kit.core.results import Report, Result, not_graded
 from kit.engine import isolation, report
 from kit.engine.grade import default_workers, grade_many, machine_info
 
-from . import gradebook
+from . import gradebook, lms
 from .discover import discover, shard
 from .intake import MAX_BYTES, Prepared, prepare, printable
 from .submission import relocate
@@ -132,6 +138,7 @@ class Options:
     max_bytes: int = MAX_BYTES
     share: bool = True
     keep_names: bool = False
+    lms: Optional[dict] = None    # the LMS files to write (kit.teach.lms.options); None: as the state says
 
 
 @dataclass
@@ -406,6 +413,8 @@ class Batch:
                                      "shard": self.opts.shard or "", "students": {},
                                      "submissions": printable(str(self.submissions.resolve()))}
                 self.state["order"] = [e.slug for e in entries]
+                if self.opts.lms is not None:
+                    self.state["lms"] = self.opts.lms
                 self.state["kit_version"] = meta.kit_version()
                 self.save_state()
                 todo = self.intake(entries, work)
@@ -419,7 +428,8 @@ class Batch:
                 shutil.rmtree(self.out / ".units", ignore_errors=True)
             kept = {r.slug: r for r in gradebook.load_records(self.out, self.state) if r.slug not in fresh}
             records = [fresh.get(s) or kept[s] for s in self.state["order"] if s in fresh or s in kept]
-            gradebook.write_all(self.out, records, self.state)
+            gradebook.write_all(self.out, records, self.state, self.state.get("lms"),
+                                warn=lambda m: self.echo(f"batch: warning: {m}"))
             return {"records": records, "state": self.state, "graded": len(todo), "grader_errors": errors,
                     "units": len(self.left)}
         finally:
@@ -428,13 +438,13 @@ class Batch:
 
 def run(submissions, out, *, seed=None, only=None, workers=None, shard_spec=None, resume=False,
         regrade=None, fresh=False, max_zip_mb=50.0, share=True, keep_names=False, echo=print,
-        progress_stream=sys.stderr, step_summary=False) -> dict:
+        progress_stream=sys.stderr, step_summary=False, lms_options=None) -> dict:
     """Grade a class; return {"records": [gradebook.Record], "state": {...}, ...}. See the module
     docstring. ``step_summary``: append class.md to ``$GITHUB_STEP_SUMMARY`` when that is set."""
     out = Path(out)
     opts = Options(seed=seed, only=only, workers=workers, shard=shard_spec, resume=resume,
                    regrade=frozenset(regrade or ()), fresh=fresh, max_bytes=int(max_zip_mb * 2 ** 20),
-                   share=share, keep_names=keep_names)
+                   share=share, keep_names=keep_names, lms=lms_options)
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     lock = open(out / ".lock", "w")
@@ -470,6 +480,7 @@ def parser(prog="python -m kit batch") -> argparse.ArgumentParser:
     p.add_argument("--max-zip-mb", type=float, default=50.0, help="largest uncompressed zip (or Python files of a folder) accepted, MB")
     p.add_argument("--no-share", action="store_true", help="grade every student's every module, even identical ones")
     p.add_argument("--keep-names", action="store_true", help="keep GitHub Classroom folder names whole (default: the username after the assignment prefix)")
+    lms.add_options(p)
     return p
 
 
@@ -479,12 +490,13 @@ def _terminated(signum, frame):
 
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
+    lms_options = lms.options(args)
     signal.signal(signal.SIGTERM, _terminated)
     try:
         res = run(args.submissions, args.out, seed=args.seed, only=args.only, workers=args.workers,
                   shard_spec=args.shard, resume=args.resume, regrade=args.regrade, fresh=args.fresh,
                   max_zip_mb=args.max_zip_mb, share=not args.no_share, keep_names=args.keep_names,
-                  step_summary=True)
+                  step_summary=True, lms_options=lms_options)
     except KeyboardInterrupt:
         return 130
     recs = res["records"]
@@ -496,4 +508,7 @@ def main(argv=None) -> int:
     if len(bad) > 20:
         print(f"  ... and {len(bad) - 20} more (the status column of gradebook.csv)")
     print(f"class summary: {args.out}/class.md, {args.out}/class.html")
+    extra = [lms.FILES[f] for f in (res["state"].get("lms") or {}).get("formats", []) if f in lms.FILES]
+    if extra:
+        print("LMS import: " + ", ".join(f"{args.out}/{name}" for name in extra))
     return 3 if res["grader_errors"] else 0

@@ -1,9 +1,11 @@
-"""``python -m kit gradebook DIR... [--out OUT]``: one gradebook from batch outputs (e.g. shards).
+"""``python -m kit gradebook DIR... [--out OUT] [--format csv canvas moodle]``: one gradebook from batch outputs (e.g. shards).
 
 Each DIR is the ``--out`` of a ``python -m kit batch`` run (its ``batch-state.json`` and
 one report folder per student). Shards graded with another seed or another rubric are
 refused, with a message: their grades are not comparable. Writes ``gradebook.csv``,
 ``class.md`` and ``class.html`` into OUT; ``batch`` writes the same files for one run.
+``--format canvas moodle`` also writes ``canvas.csv`` and ``moodle.csv``, the LMS imports
+(``kit.teach.lms``: ``--roster``, ``--assignment``, ``--points``).
 
 gradebook.csv: ``student,score,max_score,percent``, one column per exercise (its points),
 one per check named ``exercise/check`` (points earned; empty when the check was
@@ -16,13 +18,14 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List
+from typing import List, Optional
 
 from kit.core import meta
 from kit.core.results import Report
 from kit.engine import report
 
-from . import classpage
+from . import classpage, lms
+from .lms import cell as _cell, num as _num
 
 STATE = "batch-state.json"
 HEAD = ["student", "score", "max_score", "percent"]
@@ -38,16 +41,6 @@ def rubric(exercises=None) -> list:
 def rubric_hash(exercises=None) -> str:
     """sha256 of the rubric (of the graded exercises): equal hashes, comparable grades."""
     return hashlib.sha256(json.dumps(rubric(exercises), sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-
-
-def _cell(text) -> str:
-    """A spreadsheet must not run a formula a student put in a name or a message."""
-    text = str(text)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _num(x) -> str:
-    return f"{x:g}" if isinstance(x, (int, float)) else str(x)
 
 
 def columns(rub: list) -> List[str]:
@@ -113,15 +106,21 @@ def write_csv(path: Path, records: list, state: dict) -> None:
             w.writerow(row(rec, state))
 
 
-def write_all(out: Path, records: List[Record], state: dict) -> None:
-    """gradebook.csv and the class page (class.md, class.html) of these records."""
+def write_all(out: Path, records: List[Record], state: dict, lms_options: Optional[dict] = None,
+              warn=print) -> None:
+    """gradebook.csv and the class page (class.md, class.html) of these records; and the LMS
+    files ``lms_options`` asks for (``kit.teach.lms.write``), warnings through ``warn``."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     write_csv(out / "gradebook.csv", records, state)
     classpage.write(out, records, state)
+    written = lms.write(out, records, state, lms_options, warn) if lms_options else []
+    for name in lms.FILES.values():
+        if (out / name).exists() and out / name not in written:
+            warn(f"{out / name} was not rewritten (no --format {name[:-4]} this time): its grades may be out of date")
 
 
-def merge(dirs: list, out: Path, partial: bool = False, echo=print) -> list:
+def merge(dirs: list, out: Path, partial: bool = False, echo=print, lms_options: Optional[dict] = None) -> list:
     states = [(Path(d), load_state(d)) for d in dirs]
     first_dir, first = states[0]
     for d, st in states[1:]:
@@ -159,7 +158,7 @@ def merge(dirs: list, out: Path, partial: bool = False, echo=print) -> list:
     records.sort(key=lambda r: (r.student.casefold(), r.student))
     merged = dict(first, shard="", shards=shards, sources=[str(d) for d, _ in states],
                   order=[r.slug for r in records])
-    write_all(out, records, merged)
+    write_all(out, records, merged, lms_options, warn=lambda m: echo(f"gradebook: warning: {m}"))
     return records
 
 
@@ -168,7 +167,12 @@ def main(argv=None) -> int:
     p.add_argument("dirs", nargs="+", metavar="DIR", help="batch outputs (the --out of each shard)")
     p.add_argument("--out", default="merged-gradebook", help="folder for gradebook.csv, class.md, class.html")
     p.add_argument("--partial", action="store_true", help="merge even when a shard has students not graded yet")
+    lms.add_options(p)
     args = p.parse_args(argv)
-    records = merge(args.dirs, Path(args.out), args.partial, echo=lambda m: print(m, file=sys.stderr))
-    print(f"gradebook: {len(records)} students from {len(args.dirs)} folders in {args.out}/gradebook.csv")
+    opts = lms.options(args)
+    records = merge(args.dirs, Path(args.out), args.partial, echo=lambda m: print(m, file=sys.stderr),
+                    lms_options=opts)
+    extra = [lms.FILES[f] for f in (opts or {}).get("formats", []) if f in lms.FILES]
+    print(f"gradebook: {len(records)} students from {len(args.dirs)} folders in {args.out}/gradebook.csv"
+          + "".join(f", {args.out}/{name}" for name in extra))
     return 0
