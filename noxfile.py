@@ -141,3 +141,11 @@ def gradescope(session: nox.Session) -> None:
     install(session)
     session.chdir(session.invoked_from)
     kit(session, "gradescope", *session.posargs)
+
+
+@nox.session(default=False)
+def classroom50(session: nox.Session) -> None:
+    """Build the Classroom 50 autograder bundle: -- OUT [--only EXERCISE...] [--force]."""
+    install(session)
+    session.chdir(session.invoked_from)
+    kit(session, "classroom50", *session.posargs)

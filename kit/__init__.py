@@ -9,7 +9,7 @@ Six packages, each for one audience; ``kit_tests/test_layout.py`` enforces who m
 - ``kit.engine``: one grade: stage the sandbox's view, run probes, decide verdicts, write
   reports. Imports core and sandbox (the sandbox as code to stage and data types, never to run).
 - ``kit.teach``: the teacher's tools: intake of submissions, batch, gradebook, class page,
-  release, the platforms (Gradescope, Classroom). Imports core and engine.
+  release, the platforms (Gradescope, Classroom 50). Imports core and engine.
 - ``kit.dev``: the maintainers' tools: selftest, bench, flips, new, dev-check, translations.
 """
 from pathlib import Path

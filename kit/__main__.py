@@ -15,7 +15,7 @@ COMMANDS = {
     "batch": ("kit.teach.batch:main", "a whole class in one grading pass, with a gradebook"),
     "gradebook": ("kit.teach.gradebook:main", "merge the gradebooks of batch shards"),
     "gradescope": ("kit.teach.gradescope:main", "the Gradescope autograder zip"),
-    "classroom": ("kit.teach.classroom:main", "the grading step of the GitHub Classroom workflow"),
+    "classroom50": ("kit.teach.classroom50:main", "the Classroom 50 autograder bundle (autograder.py and the kit)"),
     "release": ("kit.teach.release:main", "the student repository: stubs, tests, learner tools"),
     "selftest": ("kit.dev.selftest:main", "prove the hidden suite on solutions, stubs and mutants"),
     "bench": ("kit.dev.bench:main", "the grader's own timing figures"),
@@ -25,7 +25,7 @@ COMMANDS = {
 }
 
 # Commands that run learner code in the grader's sandboxes: Linux only (the learner tools run anywhere).
-GRADING = ("grade", "selftest", "bench", "batch", "classroom")
+GRADING = ("grade", "selftest", "bench", "batch")
 
 
 def usage() -> str:

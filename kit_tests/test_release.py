@@ -1,5 +1,6 @@
 """The student repository (issue 9): no trace of the solutions or of the hidden suite, and its
-learner loop works on its own."""
+learner loop works on its own. No grading workflow and no token (issue 18: Classroom 50 grades
+with the teacher's bundle, ``kit_tests/test_classroom50.py``)."""
 import ast
 import re
 import shutil
@@ -21,7 +22,7 @@ EXCLUDED = ["solutions", "hidden", "selftest", "kit_tests", "kit/engine", "kit/s
 @pytest.fixture(scope="module")
 def rel(tmp_path_factory):
     out = tmp_path_factory.mktemp("release") / "student-repo"
-    p = subprocess.run([sys.executable, "-m", "kit", "release", str(out), "--git", "--grader-repo", "acme/grader"],
+    p = subprocess.run([sys.executable, "-m", "kit", "release", str(out), "--git"],
                        cwd=ROOT, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert p.returncode == 0, p.stdout + p.stderr
     return out
@@ -75,8 +76,7 @@ def test_nothing_of_the_teacher_ships(rel):
 
 def test_what_ships(rel):
     for x in ["exercises.toml", "pyproject.toml", "noxfile.py", "README.md", ".gitignore", "kit/__main__.py",
-              "kit/core/meta.py", "kit/core/proc.py", "kit/core/i18n.py", "kit/learn", "kit/core/locale", "tests/conftest.py",
-              ".github/workflows/classroom.yml"]:
+              "kit/core/meta.py", "kit/core/proc.py", "kit/core/i18n.py", "kit/learn", "kit/core/locale", "tests/conftest.py"]:
         assert (rel / x).exists(), x
     for e in meta.load():
         assert (rel / "exercises" / f"{e.name}.py").read_bytes() == (ROOT / "exercises" / f"{e.name}.py").read_bytes()
@@ -84,7 +84,20 @@ def test_what_ships(rel):
     for x in ["exercises.zh.toml", "README.zh.md", "docs/zh"]:
         assert (rel / x).exists() == (ROOT / x).exists(), x
     assert not list(rel.rglob("__pycache__"))
-    assert "acme/grader" in (rel / ".github/workflows/classroom.yml").read_text()
+    # GitHub Classroom is gone: no workflow, no grader repository, no token. Classroom 50 adds its own
+    # shim when a student accepts; the hidden suite stays in the teacher's bundle.
+    assert not (rel / ".github").exists()
+    text = "\n".join(p.read_text(errors="replace") for p in rel.rglob("*") if p.is_file() and ".git" not in p.parts)
+    for gone in ("KIT_GRADER_TOKEN", "grader-repo", "autograding-grading-reporter", "kit classroom "):
+        assert gone not in text, gone
+
+
+def test_grader_repo_option_says_why_it_is_gone(tmp_path):
+    p = subprocess.run([sys.executable, "-m", "kit", "release", str(tmp_path / "r"), "--grader-repo", "acme/grader"],
+                       cwd=ROOT, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    assert "retired on 2026-08-28" in p.stderr and "classroom50" in p.stderr
+    assert not (tmp_path / "r").exists()
 
 
 def test_learner_noxfile_has_the_learner_sessions_only(rel):
@@ -132,4 +145,4 @@ def test_git_template(rel):
     status = subprocess.run(["git", "status", "--porcelain"], cwd=rel, capture_output=True, text=True, check=True)
     assert status.stdout == ""
     tracked = subprocess.run(["git", "ls-files"], cwd=rel, capture_output=True, text=True, check=True).stdout
-    assert ".github/workflows/classroom.yml" in tracked and "solutions/" not in tracked
+    assert "exercises/lock_balance.py" in tracked and "solutions/" not in tracked and ".github/" not in tracked

@@ -1,7 +1,7 @@
 """``python -m kit batch SUBMISSIONS --out DIR``: a whole class graded in one pass.
 
-SUBMISSIONS holds one entry per student (``kit.teach.discover``: folders, zips, GitHub
-Classroom clones, a Gradescope export). Every entry is first copied or unpacked into a
+SUBMISSIONS holds one entry per student (``kit.teach.discover``: folders, zips, clones of
+the students' repositories, a Gradescope export). Every entry is first copied or unpacked into a
 private work folder (``kit.teach.intake``), then every student is graded in ONE
 ``grade_many`` pass: one pytest session for the class, the same seed for everyone (random
 once unless ``--seed``, recorded everywhere).
@@ -50,7 +50,7 @@ from .submission import relocate
 
 STATE = gradebook.STATE
 HELP_SUBMISSIONS = ("folder (or zip) with one entry per student: a folder or a .zip each; or a "
-                    "Gradescope export (submission_metadata.yml); or GitHub Classroom clones")
+                    "Gradescope export (submission_metadata.yml); or clones of the students' repositories")
 HELP_OUT = "folder for gradebook.csv, class.md, class.html and one report folder per student"
 HELP_SEED = "seed for every student (default: random once, recorded in the state and every report)"
 HELP_SHARD = "grade every N-th student starting at the K-th (1-based), e.g. 2/4; merge with `nox -s gradebook`"
@@ -479,7 +479,7 @@ def parser(prog="python -m kit batch") -> argparse.ArgumentParser:
     p.add_argument("--shard", default=None, metavar="K/N", help=HELP_SHARD)
     p.add_argument("--max-zip-mb", type=float, default=50.0, help="largest uncompressed zip (or Python files of a folder) accepted, MB")
     p.add_argument("--no-share", action="store_true", help="grade every student's every module, even identical ones")
-    p.add_argument("--keep-names", action="store_true", help="keep GitHub Classroom folder names whole (default: the username after the assignment prefix)")
+    p.add_argument("--keep-names", action="store_true", help="keep repository clones' folder names whole (default: the username after the common prefix)")
     lms.add_options(p)
     return p
 

@@ -1,8 +1,9 @@
 """Discovery: the entries of a class folder or zip, one per student, each with a unique,
 printable name and a slug for its report folder.
 
-Reads plain folders (one folder, .zip or .py per student), GitHub Classroom clones
-(``ASSIGNMENT-USERNAME``: the username is kept) and Gradescope's "export submissions"
+Reads plain folders (one folder, .zip or .py per student), clones of the students'
+repositories (``CLASSROOM-ASSIGNMENT-USERNAME`` from Classroom 50's ``gh teacher download``,
+or ``ASSIGNMENT-USERNAME`` from older GitHub Classroom clones: the username is kept) and Gradescope's "export submissions"
 (``submission_metadata.yml``: named after the submitters).
 """
 import os
@@ -105,7 +106,7 @@ def discover(path: Path, work: Path, max_bytes: int, keep_names: bool = False) -
                 entries.append(Entry(child.name, child))
             elif child.suffix.lower() == ".zip":
                 entries.append(Entry(child.name[:-4], child))
-        # GitHub Classroom clones are ASSIGNMENT-USERNAME: keep the username.
+        # Clones named PREFIX-USERNAME (Classroom 50: CLASSROOM-ASSIGNMENT-USERNAME): keep the username.
         clones = [e for e in entries if (e.source / ".git").exists()]
         if not keep_names and len(entries) >= 2 and len(clones) == len(entries):
             prefix = os.path.commonprefix([e.name for e in entries])

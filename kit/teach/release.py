@@ -4,19 +4,22 @@ In: the stubs (``exercises/``), the learner tests (``tests/``), the learner tool
 (``kit/learn/``, ``kit/core/`` and ``kit/{__init__,__main__}.py``), ``exercises.toml`` (titles, hints, check summaries and points: the rubric
 is visible, as on Gradescope), the translations when present, ``pyproject.toml``, a
 learner ``noxfile.py`` (the learner sessions of this kit's noxfile, copied through its
-syntax tree), a learner README, ``.gitignore`` and the GitHub Classroom workflow.
+syntax tree), a learner README and ``.gitignore``. No workflow and no token: Classroom 50
+grades with the bundle of ``python -m kit classroom50``, which stays in the teacher's
+``classroom50`` repository (Classroom 50 adds its own workflow shim to each student
+repository when the student accepts the assignment).
 
 Out: ``solutions/``, ``hidden/``, ``selftest/``, ``kit_tests/``, ``kit/engine/``,
 ``kit/sandbox/``, ``kit/teach/``, ``kit/dev/``, ``.ci/``. Before it finishes, the release is searched for any function body
 of the solutions or of the hidden suite; it refuses to finish if one is found.
 
 ``--git`` makes OUT a repository with one commit (author "concurrency-kit release"),
-ready to push as a GitHub Classroom template.
+ready to push as the assignment's template repository
+(``gh teacher assignment add ORG CLASSROOM SLUG --template ORG/REPO``).
 """
 import argparse
 import ast
 import os
-import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -32,12 +35,9 @@ INCLUDE = ["exercises", "tests", "kit/__init__.py", "kit/__main__.py", "kit/core
 OPTIONAL = ["exercises.zh.toml", "README.zh.md", "docs/zh"]
 EXCLUDED = ["solutions", "hidden", "selftest", "kit_tests", "kit/engine", "kit/sandbox", "kit/teach", "kit/dev", ".ci"]
 LEARNER_SESSIONS = ("check", "hint", "watch", "reset", "list")
-TEMPLATES = Path(__file__).resolve().parent / "templates"
-WORKFLOW = ".github/workflows/classroom.yml"
 AUTHOR = "concurrency-kit release"
 EMAIL = "release@concurrency-kit.invalid"
 MARK_START, MARK_END = "<!-- learner:start -->", "<!-- learner:end -->"
-DEFAULT_GRADER_REPO = "YOUR-ORG/concurrency-kit-grader"
 
 GITIGNORE = ["__pycache__/", "*.pyc", ".nox/", ".venv/", "grade-report/", ".kit-hints.json", ".pytest_cache/"]
 
@@ -228,19 +228,13 @@ def leaks(out: Path) -> List[str]:
 
 # ------------------------------------------------------------------ build
 
-def workflow(grader_repo: str) -> str:
-    deps = nox_free_deps()
-    text = (TEMPLATES / "classroom.yml").read_text(encoding="utf-8")
-    return text.replace("@DEPS@", " ".join(shlex.quote(d) for d in deps)).replace("@GRADER_REPO@", grader_repo)
-
-
 def nox_free_deps() -> List[str]:
     """The test stack (pyproject's ``test`` group), for installers that are not nox."""
     data = meta.toml_reader().loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     return [d for d in data["dependency-groups"]["test"] if isinstance(d, str)]
 
 
-def build(out, git: bool = False, force: bool = False, grader_repo: str = DEFAULT_GRADER_REPO, echo=print) -> Path:
+def build(out, git: bool = False, force: bool = False, echo=print) -> Path:
     out = Path(out).resolve()
     if out == ROOT or out in ROOT.parents:
         raise SystemExit(f"release: {out} holds the kit itself")
@@ -275,9 +269,6 @@ def build(out, git: bool = False, force: bool = False, grader_repo: str = DEFAUL
     (out / "README.md").write_text(learner_readme((ROOT / "README.md").read_text(encoding="utf-8"), sessions),
                                    encoding="utf-8")
     (out / ".gitignore").write_text(learner_gitignore())
-    wf = out / WORKFLOW
-    wf.parent.mkdir(parents=True, exist_ok=True)
-    wf.write_text(workflow(grader_repo), encoding="utf-8")
     present = [x for x in EXCLUDED if (out / x).exists()]
     found = leaks(out)
     if present or found:
@@ -304,13 +295,13 @@ def build(out, git: bool = False, force: bool = False, grader_repo: str = DEFAUL
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m kit release", description=__doc__.split("\n\n")[0])
     p.add_argument("out", metavar="OUT", help="folder for the student repository (new or empty)")
-    p.add_argument("--git", action="store_true", help="make it a git repository with one commit (a Classroom template)")
+    p.add_argument("--git", action="store_true", help="make it a git repository with one commit (a template repository)")
     p.add_argument("--force", action="store_true", help="replace an earlier release in OUT")
-    p.add_argument("--grader-repo", default=DEFAULT_GRADER_REPO, metavar="OWNER/NAME",
-                   help="the teacher's private grading repository that the Classroom workflow checks out")
+    p.add_argument("--grader-repo", help=argparse.SUPPRESS)   # gone with GitHub Classroom: said below
     args = p.parse_args(argv)
-    if args.grader_repo == DEFAULT_GRADER_REPO:
-        print(f"release: the Classroom workflow checks out {DEFAULT_GRADER_REPO}: pass --grader-repo OWNER/NAME "
-              "(your private grading repository) before you use the release as a Classroom template")
-    build(args.out, git=args.git, force=args.force, grader_repo=args.grader_repo)
+    if args.grader_repo is not None:
+        p.error("--grader-repo is gone: GitHub Classroom was retired on 2026-08-28 and the release no longer "
+                "holds a grading workflow; grade with Classroom 50 (python -m kit classroom50 OUT: "
+                "docs/teachers.md) and drop the option")
+    build(args.out, git=args.git, force=args.force)
     return 0

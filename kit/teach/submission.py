@@ -1,4 +1,4 @@
-"""One submission graded for a platform (Gradescope, a CI step, Classroom): the one path.
+"""One submission graded for a platform (Gradescope, Classroom 50, a CI step): the one path.
 
 ``grade_one(source)``: intake (a private copy, in any layout a batch reads), then the
 engine in this process, then one ``Report`` whose messages name the student's own files.
