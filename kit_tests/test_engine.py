@@ -28,7 +28,7 @@ def test_hang_is_cut_with_stacks_of_every_process():
     started = time.monotonic()
     r = sandbox.run(ENGINE + "hang_here", submission=ROOT / "solutions", timeout=1.5, threads=2)
     assert r.status == "timeout"
-    assert time.monotonic() - started < 1.5 + sandbox.STACK_GRACE + 2
+    assert time.monotonic() - started < 1.5 * r.slow + sandbox.STACK_GRACE + 2  # the limit, stretched by load
     mains = [t for t in r.stacks if t["main"]]
     children = [t for t in r.stacks if not t["main"]]
     assert len(mains) >= 3, r.stacks      # the probe's thread and the two it started
