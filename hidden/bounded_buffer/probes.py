@@ -11,7 +11,7 @@ import threading
 import time
 from typing import Iterator
 
-from kit.sandbox.calls import call, jsonable, learner, new_threads, threads_now
+from kit.sandbox.calls import call, jsonable, learner, new_threads, threads_now, stretch
 from kit.sandbox.frames import describe_exception
 from kit.sandbox.conditions import Actors, ControlledCondition
 from kit.sandbox.joingate import JoinGate
@@ -407,11 +407,11 @@ class _Rotation:
                 self.active.append(me)
             self.entered[me] = self.entered.get(me, 0) + 1
             sc.monitor.notify_all()
-            if not sc.wait_locked(lambda: len(self.order) >= self.n, time.monotonic() + self.WAIT):
+            if not sc.wait_locked(lambda: len(self.order) >= self.n, time.monotonic() + stretch(self.WAIT)):
                 self.timeouts.append("not every consumer called get()")
             if self.current not in self.active:
                 self.current = self.active[0]
-            if not sc.wait_locked(lambda: self.current == me, time.monotonic() + self.WAIT):
+            if not sc.wait_locked(lambda: self.current == me, time.monotonic() + stretch(self.WAIT)):
                 self.timeouts.append(f"{sc.name_of(me)} waited for its turn")
 
     def taken(self, me):
@@ -425,7 +425,7 @@ class _Rotation:
                 took, entered = self.took.get(nxt, 0), self.entered.get(nxt, 0)
                 sc.wait_locked(lambda: nxt in self.done or self._inside(nxt) or (
                     self.took.get(nxt, 0) > took and self.entered.get(nxt, 0) > entered),
-                    time.monotonic() + self.WAIT)
+                    time.monotonic() + stretch(self.WAIT))
 
     def leave(self, me):
         sc = self.sc

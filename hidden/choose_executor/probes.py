@@ -15,7 +15,7 @@ import threading
 import time
 from typing import Iterator
 
-from kit.sandbox.calls import call, child_processes, jsonable, learner
+from kit.sandbox.calls import call, child_processes, jsonable, learner, stretch
 from kit.sandbox.cpuwork import (available_cpus, chained, count, gate, learner_rounds, TaskError, touch, WAIT,
                                  wait_until, work_pid)
 
@@ -76,7 +76,7 @@ def _crowd(d, i):
     peak = max(peak, count(d, "in"))
     if peak >= CAP:
         touch(os.path.join(d, "full"))
-        deadline = time.monotonic() + HOLD
+        deadline = time.monotonic() + stretch(HOLD)
         while time.monotonic() < deadline and peak <= CAP and not seen("over"):
             time.sleep(0.005)
             peak = max(peak, count(d, "in"))
@@ -186,7 +186,7 @@ def _gate_run(mod, d, n, settle):
         time.sleep(settle)
     yield {"arrived": count(d, "arrive")}
     touch(os.path.join(d, "go"))
-    t.join(4 * WAIT + 2)
+    t.join(stretch(4 * WAIT + 2))
     return jsonable(box["out"]) if "out" in box else {"hung": True, "raised": None, "seconds": 4 * WAIT}
 
 

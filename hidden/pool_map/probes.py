@@ -16,7 +16,7 @@ import threading
 import time
 from typing import Iterator
 
-from kit.sandbox.calls import call, child_processes, jsonable, learner
+from kit.sandbox.calls import call, child_processes, jsonable, learner, stretch
 from kit.sandbox.cpuwork import (available_cpus, chained, count, gate, learner_rounds, TaskError, touch, WAIT,
                                  wait_until, work_pid)
 
@@ -143,7 +143,7 @@ def processes(n, seed) -> Iterator[Processes]:
         wait_until(lambda: count(d, "arrive") >= n or not t.is_alive(), 2 * WAIT)
         yield {"arrived": count(d, "arrive")}
         touch(os.path.join(d, "go"))
-        t.join(4 * WAIT + 2)
+        t.join(stretch(4 * WAIT + 2))
         return {"out": jsonable(box["out"]) if "out" in box else None, "arrived": count(d, "arrive")}
     finally:
         shutil.rmtree(d, ignore_errors=True)

@@ -16,7 +16,7 @@ import threading
 import time
 from typing import Iterator
 
-from kit.sandbox.calls import call, child_processes, jsonable, learner
+from kit.sandbox.calls import call, child_processes, jsonable, learner, stretch
 from kit.sandbox.frames import joining
 
 from .observe import AllJoined, ExitCodes, Overlap, Spawn, SquareRun
@@ -76,7 +76,7 @@ def meet(i, d):
     with open(os.path.join(d, f"token{i}"), "w"):
         with open(os.path.join(d, f"arrive{i}"), "w"):
             pass
-        deadline = time.monotonic() + WAIT
+        deadline = time.monotonic() + stretch(WAIT)
         while time.monotonic() < deadline and not os.path.exists(os.path.join(d, "go")):
             time.sleep(POLL)
 
@@ -201,14 +201,14 @@ def overlap(n, seed) -> Iterator[Overlap]:
     t = threading.Thread(target=run, name="kit-run", daemon=True)
     try:
         t.start()
-        deadline = time.monotonic() + 2 * WAIT
+        deadline = time.monotonic() + stretch(2 * WAIT)
         while time.monotonic() < deadline and t.is_alive() and \
                 sum(name.startswith("arrive") for name in os.listdir(d)) < n:
             time.sleep(POLL)
         yield {}
         with open(os.path.join(d, "go"), "w"):
             pass
-        t.join(2 * WAIT + LIMIT + 1)
+        t.join(stretch(2 * WAIT + LIMIT + 1))
         return {"out": jsonable(box["out"]) if "out" in box else None}
     finally:
         shutil.rmtree(d, ignore_errors=True)
@@ -240,7 +240,7 @@ def _square_process(m, numbers) -> SquareRun:
         out["got"] = None
     except (TypeError, ValueError) as exc:
         out["got"] = {"bad": f"{type(exc).__name__}: {exc}"}
-    p.join(LIMIT)
+    p.join(stretch(LIMIT))
     out["child"] = p.pid
     out["exitcode"] = p.exitcode
     out["computed_in_parent"] = COMPUTED.count(os.getpid())

@@ -17,7 +17,7 @@ import threading
 import time
 from typing import Iterator
 
-from kit.sandbox.calls import call, child_processes, is_helper, jsonable, learner
+from kit.sandbox.calls import call, child_processes, is_helper, jsonable, learner, stretch
 
 from .observe import Large, NoTerminate, Pipeline, Reader, Spawn, Writer
 
@@ -161,14 +161,14 @@ def reader(early, late, seed) -> Reader:
     box = {}
 
     def release():
-        box["saw_empty"] = q.saw_empty.wait(WAIT)
+        box["saw_empty"] = q.saw_empty.wait(stretch(WAIT))
         q.release()
 
     t = threading.Thread(target=release, daemon=True)
     t.start()
     res = call(m.reader, q, out, timeout=WAIT + 1.5)
     q.saw_empty.set()  # the call is over: don't keep the releaser waiting
-    t.join(WAIT)
+    t.join(stretch(WAIT))
     return {"out": jsonable(res), "puts": out.puts, "left": q.items + q.late, "calls": q.calls,
             "saw_empty": box.get("saw_empty"), "q_puts": q.puts}
 

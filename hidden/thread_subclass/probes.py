@@ -10,7 +10,7 @@ import io
 import sys
 import threading
 
-from kit.sandbox.calls import call, call_watching, jsonable, learner
+from kit.sandbox.calls import call, call_watching, jsonable, learner, stretch
 
 from .observe import Attr, Error, LazyStart, Name, Overlap, PerInstance, Result, ThreadApi
 
@@ -54,7 +54,7 @@ def _run_one(m, func, args, kwargs, name=None, pass_kwargs=True):
         box["step"] = "start"
         t.start()
         box["step"] = "join"
-        t.join(LIMIT)
+        t.join(stretch(LIMIT))
         box["step"] = "done"
     outcome = jsonable(call(go, timeout=LIMIT + 2))
     return {"outcome": outcome, "step": box["step"], "caller": box.get("caller")}, box.get("t")
@@ -135,7 +135,7 @@ def lazy_start(value, seed) -> LazyStart:
 
     def go():
         t.start()
-        t.join(LIMIT)
+        t.join(stretch(LIMIT))
     out["run"] = jsonable(call(go, timeout=LIMIT + 2))
     out["calls_after_join"] = len(calls)
     out["result_ok"] = getattr(t, "result", None) == value
@@ -195,7 +195,7 @@ def per_instance(values, seed) -> PerInstance:
     others exist, so state shared between instances is overwritten by the last one."""
     m = learner("thread_subclass")
     n = len(values)
-    barrier = threading.Barrier(n, timeout=WAIT)
+    barrier = threading.Barrier(n, timeout=stretch(WAIT))
 
     def func(i, value):
         try:
@@ -212,7 +212,7 @@ def per_instance(values, seed) -> PerInstance:
         for t in ts:
             t.start()
         for t in ts:
-            t.join(LIMIT)
+            t.join(stretch(LIMIT))
     out = {"run": jsonable(call(go, timeout=WAIT + LIMIT + 2))}
     ts = box.get("ts")
     if ts is not None and len(ts) == n:
@@ -229,7 +229,7 @@ def overlap(seed) -> Overlap:
     go = threading.Event()
 
     def func(i):
-        go.wait(WAIT + 1.0)
+        go.wait(stretch(WAIT + 1.0))
         return i
 
     def run():
@@ -237,7 +237,7 @@ def overlap(seed) -> Overlap:
         for t in ts:
             t.start()
         for t in ts:
-            t.join(LIMIT)
+            t.join(stretch(LIMIT))
         return [getattr(t, "result", None) for t in ts]
     out = call_watching(run, timeout=2 * WAIT + LIMIT + 2, inside=[func.__code__], release=(go, 2, WAIT))
     return {"run": jsonable(out), "peak": out["peak"][0]}

@@ -5,6 +5,7 @@ JSON data (observations declared in their exercise's ``observe.py``); the judge 
 pass or fail.
 """
 import importlib
+import os
 import sys
 import threading
 import time
@@ -15,8 +16,15 @@ from .seal import tamper
 
 IMPORT_LIMIT = 5.0  # seconds a learner module may take to import
 # Every time limit of call() is multiplied by this: the judge's load factor for this run
-# (kit.engine.runner.load_factor), set by the entry point before any learner code runs.
-SLOW = 1.0
+# (kit.engine.runner.load_factor), set by the entry point before any learner code runs, and
+# passed to spawn and forkserver children (which import this module afresh) as KIT_SLOW.
+SLOW = float(os.environ.get("KIT_SLOW") or 1.0)
+
+
+def stretch(seconds: float) -> float:
+    """``seconds`` stretched by this run's load factor: for a probe's own waits (a rendezvous,
+    a join), so that they keep pace with call()'s limits on a loaded machine."""
+    return seconds * SLOW
 
 
 class ImportHung(Exception):
@@ -141,7 +149,7 @@ def call_watching(fn, *args, timeout: float, inside=(), on_poll=None, release=No
     last = [set() for _ in codes]
     first_in, released = None, False
     runner.start()
-    deadline = _monotonic() + timeout + 2.0
+    deadline = _monotonic() + timeout * SLOW + 2.0
     while True:
         alive = runner.is_alive()
         now = _stacks()
@@ -157,7 +165,7 @@ def call_watching(fn, *args, timeout: float, inside=(), on_poll=None, release=No
                 released = True
             if first_in is None and seen and seen[0]:
                 first_in = _monotonic()
-            if peak and peak[0] >= n or first_in is not None and _monotonic() - first_in >= wait:
+            if peak and peak[0] >= n or first_in is not None and _monotonic() - first_in >= wait * SLOW:
                 event.set()
                 released = True
         if not alive or _monotonic() > deadline:

@@ -17,7 +17,7 @@ import os
 import time
 from typing import TypedDict
 
-from .calls import call, jsonable
+from .calls import call, jsonable, stretch
 from .observe import Outcome
 
 WAIT = 1.0        # a task waiting for another gives up after this: serial code is slow, not stuck
@@ -38,7 +38,8 @@ def count(directory, prefix):
 
 
 def wait_until(test, timeout):
-    deadline = time.monotonic() + timeout
+    """Poll ``test`` until it is true (True) or ``timeout`` passed, stretched by the load (False)."""
+    deadline = time.monotonic() + stretch(timeout)
     while True:
         if test():
             return True

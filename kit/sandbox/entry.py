@@ -103,6 +103,7 @@ def main() -> None:
     is_generator = bool(getattr(probe, "__code__", None) and probe.__code__.co_flags & 0x20)  # CO_GENERATOR
     from . import calls
     calls.SLOW = float(request.get("slow", 1.0))
+    os.environ["KIT_SLOW"] = str(calls.SLOW)
     from .lockset import Lockset
 
     # 4. Baseline, hook, watchdog.
