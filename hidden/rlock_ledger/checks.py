@@ -4,6 +4,7 @@ The probes give the Ledger a tracked lock (reentrant, except in ``safe.reentrant
 uses the learner's own kind), watch ``total`` and ``entries``, and observe the calls of
 ``record`` through a subclass, as the contract allows.
 """
+from kit.core.i18n import _
 from kit.engine.verdict import Shown, called
 
 from . import probes
@@ -16,7 +17,7 @@ LOCK_TYPES = {"lock": "threading.Lock", "RLock": "threading.RLock"}
 def _setup(check, obs):
     if "setup" in obs:
         check.returned(obs["setup_call"], obs["setup"])
-        check.fail(called(obs["setup_call"], "It did not work."))
+        check.fail(called(obs["setup_call"], _("It did not work.")))
 
 
 def test_correct_record_snapshot(check):
@@ -24,15 +25,16 @@ def test_correct_record_snapshot(check):
     singles = [rng.randint(-20, 99) for _ in range(rng.randint(2, 4))]
     batch = [rng.randint(1, 99) for _ in range(rng.randint(3, 5))]
     obs = check.run(probes.record_snapshot, singles=singles, batch=batch,
-                    call="Ledger() with record, record_many, snapshot")
+                    call=_("Ledger() with record, record_many, snapshot"))
     _setup(check, obs)
     init = obs["initial"]
     check.expect(init == {"total": 0, "entries": []},
-                 called("Ledger()", f"It had total={init['total']!r}, entries={init['entries']!r}, expected 0 and []."))
+                 called("Ledger()", _("It had total={total}, entries={entries}, expected 0 and [].",
+                                      total=repr(init["total"]), entries=repr(init["entries"]))))
     entries = []
     done = []
     for step in obs["steps"]:
-        call = "Ledger(), then " + ", ".join(done + [step["call"]])
+        call = _("Ledger(), then {calls}", calls=", ".join(done + [step["call"]]))
         got = check.returned(call, step["out"])
         name = step["call"].split("(")[0]
         if name == "record":
@@ -44,10 +46,11 @@ def test_correct_record_snapshot(check):
             check.expect(got == want, called(call, returned=got, expected=tuple(want)))
         f = step["fields"]
         check.expect(f["entries"] == entries and f["total"] == sum(entries),
-                     called(call, f"Then entries={f['entries']!r} and total={f['total']!r}, expected "
-                                  f"{entries} and {sum(entries)}."))
+                     called(call, _("Then entries={entries} and total={total}, expected {want} and {want_total}.",
+                                    entries=repr(f["entries"]), total=repr(f["total"]), want=entries,
+                                    want_total=sum(entries))))
         done.append(step["call"])
-    check.expect(len(obs["steps"]) == len(singles) + 5, "Not every call was made.")
+    check.expect(len(obs["steps"]) == len(singles) + 5, _("Not every call was made."))
 
 
 def test_safe_reentrant(check):
@@ -59,21 +62,26 @@ def test_safe_reentrant(check):
     dl = obs["deadlocks"]
     if dl:
         site = dl[0]["threads"][0].get("site")
-        check.fail(called(call, f"Deadlock: self.lock (a {kind}) is held by record_many and record asks for it again"
-                                + (f" at {check.where([site])}" if site else "")
-                                + ": the thread would wait for itself forever.", hint=RLOCK_HINT))
+        if site:
+            where = check.where([site])
+            text = _("Deadlock: self.lock (a {kind}) is held by record_many and record asks for it again at "
+                     "{where}: the thread would wait for itself forever.", kind=kind, where=where)
+        else:
+            text = _("Deadlock: self.lock (a {kind}) is held by record_many and record asks for it again: the "
+                     "thread would wait for itself forever.", kind=kind)
+        check.fail(called(call, text, hint=RLOCK_HINT))
     check.returned(call, obs["out"])
     check.expect(obs["info"]["original_reentrant"],
-                 called("Ledger()", f"Its lock is a {kind}, which is not reentrant: the thread holding it cannot "
-                                    "take it again.", hint=RLOCK_HINT))
+                 called("Ledger()", _("Its lock is a {kind}, which is not reentrant: the thread holding it cannot "
+                                      "take it again.", kind=kind), hint=RLOCK_HINT))
     amounts = [c["amount"] for c in obs["calls"]]
     check.expect(amounts == batch,
-                 called(call, f"self.record was called with {amounts}, expected once for each amount, in order: "
-                              "record_many must call self.record(amount) (a subclass may change what recording "
-                              "means)."))
+                 called(call, _("self.record was called with {amounts}, expected once for each amount, in order: "
+                                "record_many must call self.record(amount) (a subclass may change what recording "
+                                "means).", amounts=amounts)))
     check.expect(not obs["lock"]["held"],
-                 called(call, f"When it returned, self.lock was still held ({obs['lock']['count']} time(s)): "
-                              "every acquire needs its release."))
+                 called(call, _("When it returned, self.lock was still held ({count} time(s)): every acquire "
+                                "needs its release.", count=obs["lock"]["count"])))
 
 
 def test_safe_batch_atomic(check):
@@ -83,13 +91,14 @@ def test_safe_batch_atomic(check):
     k = rng.randint(0, len(batch) - 2)
     obs = check.run(probes.batch_atomic, before=before, batch=batch, k=k, call=f"record_many({batch})")
     _setup(check, obs)
-    call = (f"record_many({batch}) on a ledger holding {before}, while another thread takes self.lock "
-            f"right after {batch[k]} is added to total")
+    call = _("{call} on a ledger holding {before}, while another thread takes self.lock right after {amount} is "
+             "added to total", call=f"record_many({batch})", before=before, amount=batch[k])
     check.no_deadlock(call, obs["deadlocks"])
     check.returned(call, obs["out"])
     whole = before + batch
     check.expect(obs["fields"]["entries"] == whole,
-                 called(call, f"Then entries={obs['fields']['entries']!r}, expected {whole}."))
+                 called(call, _("Then entries={entries}, expected {want}.", entries=repr(obs["fields"]["entries"]),
+                                want=whole)))
     check.expect(obs["observer_done"] and obs["snap"] is not None,
                  called(call, hint="The other thread could not take self.lock after record_many returned: "
                                    "is it left held?"))
@@ -97,18 +106,21 @@ def test_safe_batch_atomic(check):
     allowed = ([sum(before), len(before)], [sum(whole), len(whole)])
     if snap not in allowed:
         seen = snap[1] - len(before)
-        check.fail(called(call, f"The other thread got self.lock in the middle of the batch and saw "
-                                f"total={snap[0]}, {snap[1]} entries: {seen} of the {len(batch)} amounts.",
+        check.fail(called(call, _("The other thread got self.lock in the middle of the batch and saw total={total}, "
+                                  "{entries} entries: {seen} of the {n} amounts.", total=snap[0], entries=snap[1],
+                                  seen=seen, n=len(batch)),
                           hint="record_many must hold self.lock across the whole loop (`with self.lock:` around "
                                "it), not only inside each record."))
     epochs = obs["epochs"]
     check.expect(epochs, called(call, hint="No write of self.total was seen: keep the total in the plain instance "
                                            "attribute `self.total`."))
+    if None in epochs:
+        text = _("record_many did not hold self.lock across the batch: total was updated without the lock held.")
+    else:
+        text = _("record_many did not hold self.lock across the batch: total was updated in {n} separate holds "
+                 "of it.", n=len(set(epochs)))
     check.expect(None not in epochs and len(set(epochs)) == 1,
-                 called(call, "record_many did not hold self.lock across the batch: total was updated "
-                              + ("without the lock held" if None in epochs
-                                 else f"in {len(set(epochs))} separate holds of it") + ".",
-                        hint="Hold self.lock around the whole loop."))
+                 called(call, text, hint="Hold self.lock around the whole loop."))
 
 
 def test_safe_error_midway(check):
@@ -118,32 +130,35 @@ def test_safe_error_midway(check):
     bad = rng.randint(1, len(batch) - 2)
     obs = check.run(probes.error_midway, before=before, batch=batch, bad=bad, call=f"record_many({batch})")
     _setup(check, obs)
-    call = (f"record_many({batch}) on a ledger holding {before}, where record({batch[bad]}) (the call for item "
-            f"{bad}) raises ValueError")
+    call = _("{call} on a ledger holding {before}, where {record} (the call for item {bad}) raises ValueError",
+             call=f"record_many({batch})", before=before, record=f"record({batch[bad]})", bad=bad)
     out = obs["out"]
     if out["hung"] or not out["raised"] or out["raised"]["type"] != "ValueError":
         check.returned(call, out)
-        check.fail(called(call, returned=out["returned"], expected=Shown("the ValueError to reach the caller"),
+        check.fail(called(call, returned=out["returned"], expected=Shown(_("the ValueError to reach the caller")),
                           hint="Do not catch it in record_many."))
     check.expect(out["raised"]["message"] == f"record({batch[bad]}) failed",
-                 called(call, f"Raised ValueError({out['raised']['message']!r}), expected record's own exception."))
+                 called(call, _("Raised ValueError({message}), expected record's own exception.",
+                                message=repr(out["raised"]["message"]))))
     want = before + batch[:bad]
     f = obs["fields"]
     check.expect(f["entries"] == want and f["total"] == sum(want),
-                 called(call, f"Then entries={f['entries']!r} and total={f['total']!r}, expected {want} and "
-                              f"{sum(want)}: the amounts recorded before the failure stay, the rest are not recorded."))
+                 called(call, _("Then entries={entries} and total={total}, expected {want} and {want_total}: the "
+                                "amounts recorded before the failure stay, the rest are not recorded.",
+                                entries=repr(f["entries"]), total=repr(f["total"]), want=want,
+                                want_total=sum(want))))
     check.expect(not obs["lock"]["held"] and obs["other_got_it"],
-                 called(call, f"After the exception self.lock was still held ({obs['lock']['count']} time(s)): "
-                              "no other thread can ever take it.",
+                 called(call, _("After the exception self.lock was still held ({count} time(s)): no other thread "
+                                "can ever take it.", count=obs["lock"]["count"]),
                         hint="Release on every path: `with self.lock:` (or try/finally)."))
 
 
 def test_safe_concurrent(check):
     rng = check.rng
     plan = []
-    for _ in range(3):
+    for _thread in range(3):
         calls = []
-        for _ in range(rng.randint(5, 8)):
+        for _call in range(rng.randint(5, 8)):
             kind = rng.choice(["record", "record", "record_many", "snapshot"])
             if kind == "record":
                 calls.append(("record", [rng.randint(1, 99)]))
@@ -153,9 +168,9 @@ def test_safe_concurrent(check):
                 calls.append(("snapshot", []))
         calls.append(("record", [rng.randint(1, 99)]))
         plan.append(calls)
-    obs = check.run(probes.concurrent, plan=plan, call="record, record_many and snapshot from 3 threads")
+    obs = check.run(probes.concurrent, plan=plan, call=_("record, record_many and snapshot from 3 threads"))
     _setup(check, obs)
-    call = "record, record_many and snapshot on one Ledger from 3 threads at once, with forced thread switches"
+    call = _("record, record_many and snapshot on one Ledger from 3 threads at once, with forced thread switches")
     check.finished(call, obs, limit=4, deadlock_hint=RLOCK_HINT)
     amounts = []
     for calls in plan:
@@ -168,18 +183,23 @@ def test_safe_concurrent(check):
     lost = sum(amounts) - f["total"] if isinstance(f["total"], int) else None
     bad = obs["unguarded"]
     why = ""
-    if bad:
-        why = (f" `{bad[0]['attr']}` was {'read' if bad[0]['kind'] == 'read' else 'written'} without self.lock held "
-               f"at {check.sites(bad)}.")
+    if bad and bad[0]["kind"] == "read":
+        why = _("`{attr}` was read without self.lock held at {sites}.", attr=bad[0]["attr"], sites=check.sites(bad))
+    elif bad:
+        why = _("`{attr}` was written without self.lock held at {sites}.", attr=bad[0]["attr"], sites=check.sites(bad))
+    also = " " + why if why else ""
     check.expect(isinstance(f["entries"], list) and sorted(f["entries"]) == sorted(amounts),
-                 called(call, f"entries ended with {len(f['entries'])} amounts, expected {len(amounts)}.{why}"))
-    check.expect(f["total"] == sum(amounts),
-                 called(call, f"total ended at {f['total']!r}, expected {sum(amounts)}"
-                              + (f" ({lost} lost: another thread's update landed between a read and a write of total)"
-                                 if lost else "") + f".{why}"))
+                 called(call, _("entries ended with {n} amounts, expected {expected}.", n=len(f["entries"]),
+                                expected=len(amounts)) + also))
+    if lost:
+        ended = _("total ended at {got}, expected {expected} ({lost} lost: another thread's update landed between "
+                  "a read and a write of total).", got=repr(f["total"]), expected=sum(amounts), lost=lost)
+    else:
+        ended = _("total ended at {got}, expected {expected}.", got=repr(f["total"]), expected=sum(amounts))
+    check.expect(f["total"] == sum(amounts), called(call, ended + also))
     check.expect(obs["n_accesses"] > 0,
                  called(call, hint="No read or write of self.total or self.entries was seen: keep them as plain "
                                    "instance attributes."))
-    check.expect(not bad, called(call, f"The results were right this time, but{why}",
+    check.expect(not bad, called(call, _("The results were right this time, but {why}", why=why),
                                  hint="Every read and write of total and entries (in snapshot too) must happen "
                                       "while holding self.lock."))
