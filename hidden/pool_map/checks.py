@@ -1,6 +1,7 @@
 """Hidden checks for pool_map (docs/contract.md, section 9, and "Speedup checks")."""
 import os
 
+from kit.core.i18n import _
 from kit.engine import speedup
 from kit.engine.verdict import Shown, called
 
@@ -15,19 +16,21 @@ def _workers(left):
 
 def _cleanup_hint(calls):
     if "close" not in calls and "terminate" not in calls:
-        return "The pool was never closed: call pool.close() then pool.join() (or terminate() and join() on a failure)."
+        return _("The pool was never closed: call pool.close() then pool.join() (or terminate() and join() on a "
+                 "failure).")
     if "join" not in calls:
-        return "pool.close() was called but never pool.join(): join() waits for the workers to exit and reaps them."
-    return "Close and join the pool on every path, the error path included (try/finally)."
+        return _("pool.close() was called but never pool.join(): join() waits for the workers to exit and reaps "
+                 "them.")
+    return _("Close and join the pool on every path, the error path included (try/finally).")
 
 
 def test_correct_results(check):
-    values = [check.rng.randint(-99, 99) for _ in range(check.rng.randint(4, 6))]
+    values = [check.rng.randint(-99, 99) for _i in range(check.rng.randint(4, 6))]
     n = len(values)
-    obs = check.run(probes.results, values=values, call=f"parallel_map(f, {n} items, processes={n})",
+    obs = check.run(probes.results, values=values, call=_("parallel_map(f, {n} items, processes={n})", n=n),
                     timeout=n * WAIT + 6)
-    call = (f"parallel_map(f, [item0, ..., item{n - 1}], processes={n}) where item i = (i, x) with x in "
-            f"{values}, f returns x*x + i, and item 0 finishes last")
+    call = _("parallel_map(f, [item0, ..., item{last}], processes={n}) where item i = (i, x) with x in "
+             "{values}, f returns x*x + i, and item 0 finishes last", last=n - 1, n=n, values=values)
     got = check.returned(call, obs["main"])
     check.in_order(call, got, [x * x + i for i, x in enumerate(values)],
                    order_hint="The right values in the wrong order: keep each AsyncResult in item order and get() "
@@ -41,25 +44,26 @@ def test_correct_results(check):
 def test_correct_first_error(check):
     n = check.rng.randint(5, 7)
     bad = sorted(check.rng.sample(range(1, n), 2))
-    obs = check.run(probes.first_error, n=n, bad=bad, call=f"parallel_map(f, {n} items, processes={n})",
+    obs = check.run(probes.first_error, n=n, bad=bad, call=_("parallel_map(f, {n} items, processes={n})", n=n),
                     timeout=n * WAIT + 6)
-    call = (f"parallel_map(f, {n} items, processes={n}) where items {bad[0]} and {bad[1]} raise TaskError "
-            f"and item {bad[1]} fails first in time")
+    call = _("parallel_map(f, {n} items, processes={n}) where items {first} and {second} raise TaskError "
+             "and item {second} fails first in time", n=n, first=bad[0], second=bad[1])
     check.first_error(call, obs["out"], error=f"TaskError('item {bad[0]} failed')",
                       missing_hint="AsyncResult.get() re-raises a task's exception in the caller: call it on every "
                                    "result, and don't catch the exception to carry on.",
                       order_hint="the first failing item in item order, not the first in time (get() the results "
                                  "in item order, no error_callback).")
     check.expect(not obs["left"],
-                 called(call, f"When it raised, pool workers were still there: {_workers(obs['left'])}. "
-                              "Re-raise only after the pool is cleaned up.", hint=_cleanup_hint(obs["pool_calls"])))
+                 called(call, _("When it raised, pool workers were still there: {workers}. "
+                                "Re-raise only after the pool is cleaned up.", workers=_workers(obs["left"])),
+                        hint=_cleanup_hint(obs["pool_calls"])))
 
 
 def test_safe_cleanup(check):
     n = check.rng.randint(4, 8)
     for fail in (False, True):
-        call = (f"parallel_map(f, {n} items, processes=2)"
-                + (f" where item {n - 1} raises TaskError" if fail else " where f squares its item"))
+        call = (_("parallel_map(f, {n} items, processes=2) where item {last} raises TaskError", n=n, last=n - 1)
+                if fail else _("parallel_map(f, {n} items, processes=2) where f squares its item", n=n))
         obs = check.run(probes.cleanup, n=n, fail=fail, call=call)
         out = obs["out"]
         if fail:
@@ -73,8 +77,10 @@ def test_safe_cleanup(check):
             check.expect(isinstance(got, list) and sorted(got) == expected,  # order: correct.results
                          called(call, returned=got, expected=expected))
         check.expect(not obs["left"],
-                     called(call, f"When it {'raised' if fail else 'returned'}, pool workers were still there "
-                                  f"(alive or not reaped): {_workers(obs['left'])}, expected none.",
+                     called(call, (_("When it raised, pool workers were still there (alive or not reaped): "
+                                     "{workers}, expected none.", workers=_workers(obs["left"])) if fail else
+                                   _("When it returned, pool workers were still there (alive or not reaped): "
+                                     "{workers}, expected none.", workers=_workers(obs["left"]))),
                             hint=_cleanup_hint(obs["pool_calls"])))
 
 
@@ -99,35 +105,38 @@ def test_parallel_processes(check):
         taken.add(len(os.sched_getaffinity(0)))
     choices = [k for k in (3, 4, 5) if k not in taken] or [6]
     n = check.rng.choice(choices)
-    obs = check.run(probes.processes, n=n, call=f"parallel_map(f, {n} items, processes={n})", timeout=14)
-    call = f"parallel_map(f, {n} items, processes={n}) where each task waits until all {n} are running"
+    obs = check.run(probes.processes, n=n, call=_("parallel_map(f, {n} items, processes={n})", n=n), timeout=14)
+    call = _("parallel_map(f, {n} items, processes={n}) where each task waits until all {n} are running", n=n)
     got = check.returned(call, obs["out"] or {"hung": True, "seconds": 4 * WAIT, "raised": None})
     check.expect(isinstance(got, list) and len(got) == n and all(isinstance(g, list) and len(g) == 2 for g in got),
-                 called(call, returned=got, expected=Shown(f"{n} results")))
+                 called(call, returned=got, expected=Shown(_("{n} results", n=n))))
     seen = check.processes(check.runs[-1].steps[0])  # the judge's census while the tasks waited
     check.expect(not seen["caller_runs"],
-                 called(call, "Some tasks ran in the calling process itself: run them in the pool's workers "
-                              "(pool.apply_async(func, (item,)))."))
+                 called(call, _("Some tasks ran in the calling process itself: run them in the pool's workers "
+                                "(pool.apply_async(func, (item,))).")))
     workers = len(seen["workers"])
     check.expect(workers == n,
-                 called(call, f"The pool had {workers} worker processes, expected {n}: pass `processes` on to "
-                              f"multiprocessing.Pool(processes) (Pool() alone starts {default_name} = "
-                              f"{default} workers)."))
+                 called(call, _("The pool had {workers} worker processes, expected {n}: pass `processes` on to "
+                                "multiprocessing.Pool(processes) (Pool() alone starts {default_name} = "
+                                "{default} workers).", workers=workers, n=n, default_name=default_name,
+                                default=default)))
     arrived = sum(len(t) for t in seen["runners"].values())
     check.expect(arrived == n,
-                 called(call, f"Only {arrived} of the {n} tasks were running at once (waited 2 s for the rest): "
-                              "pool.apply(...) waits for each task, and so does .get() right after apply_async. "
-                              "Queue every task with apply_async first, then collect the results."))
+                 called(call, _("Only {arrived} of the {n} tasks were running at once (waited 2 s for the rest): "
+                                "pool.apply(...) waits for each task, and so does .get() right after apply_async. "
+                                "Queue every task with apply_async first, then collect the results.",
+                                arrived=arrived, n=n)))
     check.expect(len(seen["runners"]) == n,
-                 called(call, f"The tasks ran in {len(seen['runners'])} distinct processes, expected {n}."))
+                 called(call, _("The tasks ran in {processes} distinct processes, expected {n}.",
+                                processes=len(seen["runners"]), n=n)))
     check.same_processes(call, seen, [[g[0], g[1]] for g in got])
 
 
 def test_correct_spawn(check):
-    values = [check.rng.randint(-50, 50) for _ in range(check.rng.randint(3, 6))]
+    values = [check.rng.randint(-50, 50) for _i in range(check.rng.randint(3, 6))]
     call = f"parallel_map(square, {values}, processes=2)"
     obs = check.run(probes.spawn, values=values, call=call, start_method="spawn", timeout=12)
-    call += " under spawn"
+    call = _("{call} under spawn", call=call)
     got = check.returned(call, obs["out"])
     expected = [x * x for x in values]
     # Order is judged by correct.results; here: did the work get done under spawn?
@@ -136,5 +145,5 @@ def test_correct_spawn(check):
 
 
 def test_parallel_speedup(check):
-    speedup.run_check(check, probes.speedup_probe, what="parallel_map(work, 2 tasks per CPU, processes=CPUs)",
+    speedup.run_check(check, probes.speedup_probe, what=_("parallel_map(work, 2 tasks per CPU, processes=CPUs)"),
                       first_call="parallel_map(work, [200, 300], processes=2)", code="pool")

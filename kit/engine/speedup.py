@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Dict, List, Optional, Tuple
 
+from kit.core.i18n import _
 from kit.sandbox import cpuwork
 from .verdict import Shown, called
 
@@ -143,38 +144,42 @@ def decide(rounds: List[Round], cpus: int, *, what: str, final: bool = True, hin
     """The verdict for the rounds so far; ``final=False`` may answer "undecided" (measure more)."""
     fig = figures(rounds, cpus)
     if cpus < 2:
-        return Verdict("inconclusive", f"Only {cpus} CPU is available to the grader (os.sched_getaffinity): this "
-                       "machine cannot show a parallel speedup, so this check is left out of the total.", fig)
+        return Verdict("inconclusive", _("Only {cpus} CPU is available to the grader (os.sched_getaffinity): this "
+                                         "machine cannot show a parallel speedup, so this check is left out of the "
+                                         "total.", cpus=cpus), fig)
     if not rounds:
-        return Verdict("inconclusive", "No complete timed round: nothing to compare.", fig)
+        return Verdict("inconclusive", _("No complete timed round: nothing to compare."), fig)
     valid = [r for r in rounds if r.ref_speed >= MIN_REF]
     fig["rounds_counted"] = len(valid)
-    said = (f"{what}: {fig['speedup_learner']}x faster than serial (median of {len(rounds)} rounds, with its "
-            f"interval; serial {fig['serial_s']} s); the grader's own Pool({cpus}) reached "
-            f"{fig['speedup_reference']}x on this machine in the same rounds")
+    said = _("{what}: {speedup}x faster than serial (median of {rounds} rounds, with its interval; serial "
+             "{serial} s); the grader's own Pool({cpus}) reached {reference}x on this machine in the same rounds",
+             what=what, speedup=fig["speedup_learner"], rounds=len(rounds), serial=fig["serial_s"], cpus=cpus,
+             reference=fig["speedup_reference"])
     if "concurrency_learner" in fig:
-        said += f"; your run kept {fig['concurrency_learner']} CPUs busy on average"
+        said += _("; your run kept {concurrency} CPUs busy on average", concurrency=fig["concurrency_learner"])
     n = len(valid)
     met = sum(r.speed >= r.need for r in valid)
     conc = [r.concurrency for r in valid if r.concurrency is not None]
     busy = statistics.median(conc) if conc else None
     if n and tail(met, n) <= ALPHA_PASS and (busy is None or busy >= MIN_CONCURRENCY):
         fig["confidence"] = f"met the bar in {met} of {n} rounds (p={tail(met, n):.3f})"
-        return Verdict("passed", said + ".", fig)
+        return Verdict("passed", _("{said}.", said=said), fig)
     if n and tail(n - met, n) <= ALPHA_FAIL:
         fig["confidence"] = f"missed the bar in {n - met} of {n} rounds (p={tail(n - met, n):.4f})"
-        return Verdict("failed", f"{said}; needed {fig['needed']}x (three quarters of the reference, and clearly "
-                       f"above 1x), missed in {n - met} of {n} rounds (99 % confidence)." + (f" {hint}" if hint else ""),
-                       fig)
+        return Verdict("failed", _("{said}; needed {needed}x (three quarters of the reference, and clearly above "
+                                   "1x), missed in {missed} of {n} rounds (99 % confidence).", said=said,
+                                   needed=fig["needed"], missed=n - met, n=n) + (f" {_(hint)}" if hint else ""), fig)
     if not final:
         return Verdict("undecided", said, fig)
     if n < len(rounds) / 2:
-        return Verdict("inconclusive", f"{said}. In {len(rounds) - n} of {len(rounds)} rounds the reference showed "
-                       f"less than {MIN_REF}x: the machine is too busy to show parallelism, so this check is left "
-                       "out of the total.", fig)
-    return Verdict("inconclusive", f"{said}; needed {fig['needed']}x. Met in {met} of {n} rounds: not clear at the "
-                   "stated confidence within the time budget, so this check is left out of the total "
-                   "(never failed on a doubt).", fig)
+        return Verdict("inconclusive", _("{said}. In {low} of {rounds} rounds the reference showed less than "
+                                         "{min_ref}x: the machine is too busy to show parallelism, so this check is "
+                                         "left out of the total.", said=said, low=len(rounds) - n, rounds=len(rounds),
+                                         min_ref=MIN_REF), fig)
+    return Verdict("inconclusive", _("{said}; needed {needed}x. Met in {met} of {n} rounds: not clear at the stated "
+                                     "confidence within the time budget, so this check is left out of the total "
+                                     "(never failed on a doubt).", said=said, needed=fig["needed"], met=met, n=n),
+                   fig)
 
 
 def likely_mistake(speedup: float, pids: int, in_caller: bool, cpus: int, code: str) -> str:
@@ -184,20 +189,20 @@ def likely_mistake(speedup: float, pids: int, in_caller: bool, cpus: int, code: 
     calling process; ``code``: "pool" (parallel_map) or "executor" (run_cpu_bound).
     """
     if in_caller:
-        return ("The tasks ran in the calling process: threads (or a plain loop) can't run "
-                "pure-Python CPU-bound work in parallel, the GIL lets one thread run at a time. Use processes.")
+        return _("The tasks ran in the calling process: threads (or a plain loop) can't run "
+                 "pure-Python CPU-bound work in parallel, the GIL lets one thread run at a time. Use processes.")
     if pids <= 1:
-        return (f"All tasks ran in one worker process: Pool(1)? Give the pool one process per CPU "
-                f"({cpus} here).")
+        return _("All tasks ran in one worker process: Pool(1)? Give the pool one process per CPU "
+                 "({cpus} here).", cpus=cpus)
     if speedup < 1.15:
         if code == "pool":
-            return ("The tasks ran in {} processes but one at a time: apply() (which waits) instead of "
-                    "apply_async(), or .get() right after each apply_async? Queue every task first, "
-                    "then collect the results.").format(pids)
-        return ("The tasks ran in {} processes but one at a time: waiting for each result before "
-                "submitting the next? Submit every call first, then collect.").format(pids)
-    return ("Slower than the machine allows: too few workers, or work done outside the pool "
-            "(a pool started per task?).")
+            return _("The tasks ran in {pids} processes but one at a time: apply() (which waits) instead of "
+                     "apply_async(), or .get() right after each apply_async? Queue every task first, "
+                     "then collect the results.", pids=pids)
+        return _("The tasks ran in {pids} processes but one at a time: waiting for each result before "
+                 "submitting the next? Submit every call first, then collect.", pids=pids)
+    return _("Slower than the machine allows: too few workers, or work done outside the pool "
+             "(a pool started per task?).")
 
 
 # -- the trapdoor: tasks only the judge can check at once ----------------------------------
@@ -210,11 +215,11 @@ def _is_probable_prime(n: int, rng: random.Random, rounds: int = 40) -> bool:
     d, r = n - 1, 0
     while d % 2 == 0:
         d, r = d // 2, r + 1
-    for _ in range(rounds):
+    for _round in range(rounds):
         x = pow(rng.randrange(2, n - 1), d, n)
         if x in (1, n - 1):
             continue
-        for _ in range(r - 1):
+        for _step in range(r - 1):
             x = x * x % n
             if x == n - 1:
                 break
@@ -283,15 +288,15 @@ def run_check(check, probe, *, what: str, first_call: str, code: str) -> None:
     ref = check.session(cpuwork.reference_rounds, clean=True, n=n)
     mine = check.session(probe, first=first)
     try:
-        ready = check.ask(ref, None, call="the grader's own reference runs", timeout=20)
+        ready = check.ask(ref, None, call=_("the grader's own reference runs"), timeout=20)
         got = check.ask(mine, None, call=first_call, timeout=15)
         out = got.get("first") or {}
         values = _values(check.returned(first_call, out), with_pid=True)
         expected = [answer(t) for t in first]
         if values is None or sorted(values) != sorted(expected):
             check.fail(called(first_call, returned=out.get("returned"),
-                              expected=Shown(f"[[{expected[0]}, pid], [{expected[1]}, pid]] (each task returns "
-                                             "[result, pid])")))
+                              expected=Shown(_("[[{first}, pid], [{second}, pid]] (each task returns [result, "
+                                               "pid])", first=expected[0], second=expected[1]))))
         cpus = ready["cpus"]
         if cpus < 2:
             check.figure("cpus_available", cpus)
@@ -311,17 +316,17 @@ def _measure(check, ref, mine, rng, cpus, size, what, code) -> None:
     workers, in_caller = 0, False
     started = time.monotonic()
     mine.freeze()
-    call = f"{what} (timed round)"
+    call = _("{what} (timed round)", what=what)
     order = ["serial", "reference", "learner"]
     while True:
-        for _ in range(FIRST_ROUNDS if not rounds else MORE_ROUNDS):
+        for _round in range(FIRST_ROUNDS if not rounds else MORE_ROUNDS):
             r = len(rounds)
             times, cpu = {}, None
             for kind in order[r % 3:] + order[:r % 3]:
                 todo = tasks(rng, TASKS_PER_CPU * cpus, size)
                 if kind != "learner":
                     times[kind], event = ref.request({"op": kind, "tasks": todo}, ROUND_LIMIT)
-                    check.answer_of(ref, event, call="the grader's own reference runs")
+                    check.answer_of(ref, event, call=_("the grader's own reference runs"))
                     continue
                 mine.thaw()
                 time.sleep(SETTLE)
@@ -335,9 +340,9 @@ def _measure(check, ref, mine, rng, cpus, size, what, code) -> None:
                 out = (check.answer_of(mine, event, call=call).get("out") or {})
                 got = _values(check.returned(call, out), with_pid=True)
                 if got is None or sorted(got) != sorted(answer(t) for t in todo):
-                    check.fail(called(call, f"Returned {repr(out.get('returned'))[:300]}, expected the "
-                                            f"{len(todo)} tasks' [result, pid] (the grader checks every result; "
-                                            "each round has new tasks)."))
+                    check.fail(called(call, _("Returned {got}, expected the {n} tasks' [result, pid] (the grader "
+                                              "checks every result; each round has new tasks).",
+                                              got=repr(out.get("returned"))[:300], n=len(todo))))
                 # Who did the work, from /proc: the processes that ran half a task's CPU time or
                 # more; the caller itself when it did more than all of them together.
                 root = mine.root()
