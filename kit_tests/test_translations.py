@@ -230,3 +230,37 @@ def test_catalog_is_consistent():
             problems.append(f"{msgid!r}: placeholders {sorted(i18n.placeholders(msgid))} became "
                             f"{sorted(i18n.placeholders(zh))}")
     assert not problems, "kit/core/locale/zh.toml:\n  " + "\n  ".join(problems)
+
+
+def _gettext_calls():
+    """(file:line, msgid, keyword names or None when **kwargs is passed) for every _("literal", ...)."""
+    for folder in ("kit", "hidden", "tests"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            for node in ast.walk(tree):
+                if not (isinstance(node, ast.Call) and node.args):
+                    continue
+                f = node.func
+                named = (isinstance(f, ast.Name) and f.id == "_") or (isinstance(f, ast.Attribute) and f.attr == "_")
+                arg = node.args[0]
+                if named and isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    names = None if any(k.arg is None for k in node.keywords) else {k.arg for k in node.keywords}
+                    yield f"{path.relative_to(ROOT).as_posix()}:{node.lineno}", arg.value, names
+
+
+def _mismatch(where, msgid, names):
+    want = i18n.placeholders(msgid)
+    if names is not None and names != want:
+        return f"{where}: {msgid[:60]!r} needs {sorted(want)}, is given {sorted(names)}"
+    return None
+
+
+def test_every_template_is_given_exactly_its_placeholders():
+    # A placeholder without its value raises KeyError only when that message is built, often on
+    # a failing path few submissions reach: find it here instead.
+    bad = [m for m in (_mismatch(*c) for c in _gettext_calls()) if m]
+    assert not bad, "\n  ".join(["_() calls whose values do not match the template:"] + bad)
+    # The search can fail: a call that forgets a value, or passes one too many, is found.
+    assert _mismatch("x.py:1", "Called {call} at {where}.", {"call"})
+    assert _mismatch("x.py:1", "Called {call}.", {"call", "where"})
+    assert not _mismatch("x.py:1", "Called {call!r}.", {"call"})
