@@ -264,3 +264,46 @@ def test_every_template_is_given_exactly_its_placeholders():
     assert _mismatch("x.py:1", "Called {call} at {where}.", {"call"})
     assert _mismatch("x.py:1", "Called {call}.", {"call", "where"})
     assert not _mismatch("x.py:1", "Called {call!r}.", {"call"})
+
+
+# -- a learner in zh: what they read is Chinese outside values and code --------------------
+_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+# Measured on 2026-12-03 (three mutants below, grade's terminal and summary.md): 0.80 to 0.90;
+# the English words left are names (Python, CPU, fork) and method names. (check's screen is
+# not here yet: it shows the learner tests' own assertion messages, still English, 0.43-0.45.)
+ZH_SHARE = 0.7
+
+
+def prose_share(text: str) -> float:
+    """CJK characters / (CJK characters + letters of plain English words), leaving out code
+    spans, quoted values and tokens that are code (identifiers, calls, paths, numbers)."""
+    text = re.sub(r"```", " ", text)
+    text = re.sub(r"`[^`\n]*`", " ", text)
+    text = re.sub(r"'[^'\n]*'|\"[^\"\n]*\"", " ", text)
+    cjk = len(_CJK.findall(text))
+    words = [t.strip(",.;:!?") for t in re.split(r"[\s\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+", text)]
+    english = sum(len(w) for w in words if re.fullmatch(r"[A-Za-z]{2,}", w))
+    return cjk / max(1, cjk + english)
+
+
+def test_prose_share_can_fail():
+    assert prose_share("Called deposit(1) from 2 threads: the final balance was 3, expected 4.") < 0.1
+    assert prose_share("调用了 Account(5) 的 `deposit(1)`：最终余额是 3，预期是 4。") > 0.9
+
+
+@pytest.mark.once
+@pytest.mark.parametrize("mutant", ["lock_balance/no_lock", "bounded_buffer/if_not_while",
+                                    "threads_start_join/join_in_start_loop"])
+def test_a_zh_learner_reads_chinese(run_kit, tmp_path, mutant):
+    from kit.dev import selftest
+    ex = mutant.split("/")[0]
+    entry = next(e for e in selftest.entries([ex]) if e.name == f"mutant {mutant}")
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    selftest.build(entry, sub)
+    zh = {"KIT_LANG": "zh"}
+    p = run_kit("grade", sub, "--only", ex, "--out", tmp_path / "out", env=zh)
+    assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
+    summary = (tmp_path / "out" / "summary.md").read_text(encoding="utf-8")
+    for what, text in (("grade's screen", p.stdout), ("summary.md", summary)):
+        assert prose_share(text) >= ZH_SHARE, f"{what} is {prose_share(text):.2f} Chinese:\n{text[:3000]}"

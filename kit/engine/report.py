@@ -255,29 +255,37 @@ def prairielearn(rep: Report) -> dict:
 
 
 def markdown(rep: Report) -> str:
+    """summary.md: what the learner reads on a platform (and a teacher in a step summary)."""
     info = rep.info
-    out = [f"## Grade: {rep.score:g} / {rep.max:g} ({rep.percent:g}%)", "",
-           f"Submission `{info['submission']}` · seed {info['seed']} · Python {info['python']} · "
-           f"start method {info['start_method']} · {info['cpus_available']} of {info['cpus']} CPUs · "
-           f"{info['seconds']} s · isolation {info.get('isolation', {}).get('level', '?')}", ""]
+    out = [_("## Grade: {score} / {max} ({percent}%)", score=f"{rep.score:g}", max=f"{rep.max:g}",
+             percent=f"{rep.percent:g}"), "",
+           _("Submission `{submission}` · seed {seed} · Python {python} · start method {method} · {available} of "
+             "{cpus} CPUs · {seconds} s · isolation {level}", submission=info["submission"], seed=info["seed"],
+             python=info["python"], method=info["start_method"], available=info["cpus_available"], cpus=info["cpus"],
+             seconds=info["seconds"], level=info.get("isolation", {}).get("level", "?")), ""]
     if rep.tamper:
-        out += ["**Tamper flag: the submission reached into the grader** (see the checks marked below).", ""]
-    out += ["| exercise | points | failed checks |", "|---|---|---|"]
+        out += [_("**Tamper flag: the submission reached into the grader** (see the checks marked below)."), ""]
+    out += [_("| exercise | points | failed checks |"), "|---|---|---|"]
     for ex in rep.exercises:
-        bad = [r.check + (" (inconclusive)" if r.status is Status.INCONCLUSIVE else "")
+        bad = [r.check + (_(" (inconclusive)") if r.status is Status.INCONCLUSIVE else "")
                for r in ex.checks if r.status is not Status.PASSED]
         out.append(f"| {ex.name} | {ex.score:g} / {ex.max:g} | {', '.join(bad) or '—'} |")
     speed = [r for r in rep.results if r.timing]
     if speed:
-        out += ["", "Measured speedups:", ""]
-        out += [f"- {r.key}: {r.status.value}; {_figures(r)}" for r in speed]
+        out += ["", _("Measured speedups:"), ""]
+        out += [f"- {r.key}: {_status_word(r.status)}; {_figures(r)}" for r in speed]
     fails = [r for r in rep.results if r.status in (Status.FAILED, Status.ERROR)]
     if fails:
-        out += ["", "<details><summary>Messages</summary>", ""]
+        out += ["", "<details><summary>" + _("Messages") + "</summary>", ""]
         for r in fails:
             out += [f"**{r.key}**", "", "```", r.message, "```", ""]
         out.append("</details>")
     return "\n".join(out) + "\n"
+
+
+def _status_word(status: Status) -> str:
+    return {Status.PASSED: _("passed"), Status.FAILED: _("failed"), Status.INCONCLUSIVE: _("inconclusive"),
+            Status.ERROR: _("error")}[status]
 
 
 def _json(obj) -> bytes:
