@@ -183,7 +183,7 @@ def submissions(todo: List[Entry], tmp: Path) -> dict:
     return subs
 
 
-UNDECIDED_RETRIES = 2  # timing-only regrades of an entry whose timing check came out inconclusive
+UNDECIDED_RETRIES = 1  # timing-only regrades of an entry whose timing check came out inconclusive
 
 
 def retry_undecided(todo: List[Entry], subs: dict, graded: Dict[str, Report], echo, log_path: Path) -> None:
