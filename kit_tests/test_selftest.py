@@ -30,8 +30,14 @@ def test_every_verdict_is_right(run_kit, tmp_path):
     if shard:  # noxfile: one shard per other Python (see selftest.shard)
         extra += ["--shard", shard]
     p = run_kit("selftest", "--out", tmp_path, *extra, timeout=3000)
-    summary = json.loads((tmp_path / "selftest.json").read_text())["summary"]
-    assert p.returncode == 0 and summary["wrong_verdicts"] == 0, p.stdout[-6000:] + p.stderr[-3000:]
+    data = json.loads((tmp_path / "selftest.json").read_text())
+    summary = data["summary"]
+    # What went wrong first (the full table is long and a log keeps only its tail): each
+    # wrong entry with the messages of the checks it got wrong.
+    wrong = [f"{e['name']}: {json.dumps(r, ensure_ascii=False)[:3000]}"
+             for e in data["entries"] for r in e["runs"] if not r["ok"]]
+    assert p.returncode == 0 and summary["wrong_verdicts"] == 0, (
+        "\n".join(wrong) + "\n" + p.stdout[-4000:] + p.stderr[-2000:])
     assert summary["mutants_caught"] == summary["mutants"]
     assert summary["alternatives_full_marks"] == summary["alternatives"]
     assert summary["attacks_unrewarded"] == summary["attacks"]
