@@ -63,23 +63,23 @@ def test_an_undecided_timing_check_is_retried_and_never_a_wrong_verdict(monkeypa
     v = selftest.judge(entry, report(Status.INCONCLUSIVE))
     assert v["ok"] and v["undecided"], v              # not wrong; undecided
     calls = []
-    answers = [report(Status.INCONCLUSIVE)] * (selftest.UNDECIDED_RETRIES - 1) + [report(Status.FAILED)]
+    answers = [report(Status.INCONCLUSIVE), report(Status.FAILED)]
 
     def fake_grade_many(subs, **kw):
         calls.append(kw)
         return {name: answers[len(calls) - 1] for name in subs}
     monkeypatch.setattr(selftest, "grade_many", fake_grade_many)
     graded = {entry.name: report(Status.INCONCLUSIVE)}
-    selftest.retry_undecided([entry], {entry.name: (None, ["pool_map"])}, graded, lambda *a: None, None)
-    assert len(calls) == selftest.UNDECIDED_RETRIES and all(kw["timing_only"] for kw in calls)
+    selftest.retry_undecided([entry], {entry.name: (None, ["pool_map"])}, graded, lambda *a: None, None, retries=2)
+    assert len(calls) == 2 and all(kw["timing_only"] for kw in calls)
     v = selftest.judge(entry, graded[entry.name])
     assert v["ok"] and not v["undecided"] and set(v["failed"]) == entry.expect_fail, v
     # Still undecided after every retry: reported, not wrong.
     calls.clear()
-    answers[:] = [report(Status.INCONCLUSIVE)] * selftest.UNDECIDED_RETRIES
+    answers[:] = [report(Status.INCONCLUSIVE)] * 2
     graded = {entry.name: report(Status.INCONCLUSIVE)}
-    selftest.retry_undecided([entry], {entry.name: (None, ["pool_map"])}, graded, lambda *a: None, None)
-    assert len(calls) == selftest.UNDECIDED_RETRIES
+    selftest.retry_undecided([entry], {entry.name: (None, ["pool_map"])}, graded, lambda *a: None, None, retries=2)
+    assert len(calls) == 2
     v = selftest.judge(entry, graded[entry.name])
     assert v["ok"] and v["undecided"]
 

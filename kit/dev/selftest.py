@@ -183,14 +183,19 @@ def submissions(todo: List[Entry], tmp: Path) -> dict:
     return subs
 
 
-UNDECIDED_RETRIES = 1  # timing-only regrades of an entry whose timing check came out inconclusive
+# Timing-only regrades of an entry whose timing check came out inconclusive. 0: on
+# 2026-12-03 a retry turned 2 of about 30 undecided speedup checks of correct code into
+# "failed" (the rule's false-fail rate over repeated tries is higher than one try's): until
+# the flip benchmark measures retries, an undecided check is reported, not retried.
+UNDECIDED_RETRIES = 0
 
 
-def retry_undecided(todo: List[Entry], subs: dict, graded: Dict[str, Report], echo, log_path: Path) -> None:
+def retry_undecided(todo: List[Entry], subs: dict, graded: Dict[str, Report], echo, log_path: Path,
+                    retries: int = UNDECIDED_RETRIES) -> None:
     """Regrade, timing checks only, the entries the machine could not decide (a busy machine
     makes a speedup check inconclusive); keep the decided results. What is still undecided
     after UNDECIDED_RETRIES is reported as such, never as a wrong verdict."""
-    for attempt in range(UNDECIDED_RETRIES):
+    for attempt in range(retries):
         again = [e for e in todo if judge(e, graded[e.name])["undecided"]]
         if not again:
             return
@@ -385,7 +390,7 @@ def main(argv=None) -> int:
           f"{s['wrong_verdicts']} wrong verdicts, {len(s['flaky_entries'])} flaky entries, "
           f"{len(s['undecided'])} undecided")
     for item in s["undecided"]:
-        print(f"  undecided (the machine could not decide this timing check after {UNDECIDED_RETRIES} retries): {item}")
+        print(f"  undecided (the machine could not decide this timing check; retries: {UNDECIDED_RETRIES}): {item}")
     for name, checks in s["flaky_entries"].items():
         print(f"  flaky: {name}: {' '.join(checks) or '(inconclusive changed)'}")
     if "agreement" in s:
